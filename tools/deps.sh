@@ -9,6 +9,12 @@ libxen-dev libyajl-dev libcmocka-dev libmnl-dev libnl-route-3-dev
 zlib1g-dev libzstd-dev
 qemu-utils qemu-system-x86 busybox-static cpio kmod xz-utils file
 ca-certificates python3 jq"
+# Subsystems add their own needs in tools/deps.d/*.list (one package per
+# line, # comments), so parallel work never edits this file.
+here=$(dirname "$0")
+for f in "$here"/deps.d/*.list; do
+    [ -f "$f" ] && PKGS="$PKGS $(sed 's/#.*//' "$f")"
+done
 
 missing=""
 for p in $PKGS; do
