@@ -371,6 +371,10 @@ static int find_domain(struct pv_ctx *ctx, const char *q, uint32_t *domid)
     int rc = pv_domain_qualifier(ctx, q, domid);
 
     if (rc) {
+        /* libxl reports an unknown name as ERROR_INVAL; scripts match on
+         * the whole message, so quote the same code. */
+        if (rc == PV_ERROR_DOMAIN_NOTFOUND)
+            rc = PV_ERROR_INVAL;
         fprintf(stderr, "%s is an invalid domain identifier (rc=%d)\n", q, rc);
         return EXIT_FAILURE;
     }
