@@ -11,7 +11,7 @@ mkdir -p "$OUT"
 : > "$OUT/summary"
 
 domains_left() {
-    "$DEBIAN_XL" list 2>/dev/null | awk 'NR > 1 && $2 != 0 {print $1 "(" $2 ")"}'
+    "$DEBIAN_XL" list 2>/dev/null | awk 'NR > 1 && $2 != 0 {printf "%s%s(%s)", sep, $1, $2; sep = " "}'
 }
 
 if [ $# -gt 0 ]; then
@@ -37,7 +37,7 @@ for t in $tests; do
     left=$(domains_left)
     if [ -n "$left" ]; then
         echo "e2e: test left domains behind: $left" >> "$log"
-        for d in $(domains_left | sed 's/.*(\(.*\))/\1/'); do "$DEBIAN_XL" destroy "$d" >/dev/null 2>&1; done
+        for d in $("$DEBIAN_XL" list 2>/dev/null | awk 'NR > 1 && $2 != 0 {print $2}'); do "$DEBIAN_XL" destroy "$d" >/dev/null 2>&1; done
         [ $rc = 0 ] && rc=1
     fi
     secs=$(( $(cut -d. -f1 /proc/uptime) - start ))
