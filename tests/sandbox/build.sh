@@ -29,6 +29,11 @@ for t in apt-get apt-cache dpkg-deb cpio depmod modprobe xz gzip ldd file sha256
     command -v "$t" >/dev/null || die "'$t' is missing; run tools/deps.sh as root"
 done
 
+# Two builds at once in one tree would share build/sandbox/work: serialize.
+mkdir -p "$SB"
+exec 9>"$SB/.build.lock"
+flock 9
+
 # Packages unpacked into the images.  The libxen* runtime libraries are taken
 # at the same version as the tools so Debian's xl runs against its own libs.
 PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils
