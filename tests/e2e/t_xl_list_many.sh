@@ -33,6 +33,13 @@ grep -q '^many-d [0-9]* 32 1 -sc-$' ours || fail "crashed guest not shown s/c"
 "$REF_XL" list -v | norm > ref.v
 diff -u ref.v ours.v || fail "xl list -v differs"
 
+for opt in -c -Z -n "-v -c -n"; do
+    "$XL" list $opt | norm > ours.o
+    "$REF_XL" list $opt | norm > ref.o
+    diff -u ref.o ours.o || fail "xl list $opt differs"
+done
+"$XL" list -n | grep -q '^Domain-0 .* all$' || fail "xl list -n: dom0 affinity is not 'all'"
+
 for n in many-a many-b many-c many-d; do
     id=$("$XL" domid $n) || fail "xl domid $n"
     [ "$id" = "$("$REF_XL" domid $n)" ] || fail "domid $n differs"
