@@ -3,7 +3,7 @@
 # named as arguments) in turn, one log each in $RESULTS/e2e/NAME.log, and a
 # summary line per test in $RESULTS/e2e/summary ("PASS|FAIL NAME SECONDS").
 # A test that leaves anything behind fails: leaks are bugs (DEVELOPERS.md:
-# no domain, xenstore node, loop device, vif or userdata file may outlive
+# no domain, xenstore node, loop device, vif/tap or userdata file may outlive
 # what made it).  The harness snapshots the host before each test, compares
 # after it, reports what is new, and removes it so the next test starts
 # clean.  Empty /libxl and /vm parents are not leaks: libxl keeps them.
@@ -17,13 +17,15 @@ domains_left() {
     "$DEBIAN_XL" list 2>/dev/null | awk 'NR > 1 && $2 != 0 {printf "%s%s(%s)", sep, $1, $2; sep = " "}'
 }
 
-# One line per resource: "xs PATH", "loop DEV", "net IFACE", "file PATH".
+# One line per resource: "xs PATH", "loop DEV", "net IFACE" (vif*, tap*),
+# "file PATH" (libxl userdata).
 host_state() {
     xenstore-ls -f / 2>/dev/null | sed 's/ = .*//' |
         grep -vx '/libxl\|/vm\|/local/domain/0/backend' | sed 's/^/xs /'
     losetup -a 2>/dev/null | cut -d: -f1 | sed 's/^/loop /'
-    ls /sys/class/net | sed 's/^/net /'
-    ls /var/lib/xen 2>/dev/null | sed 's|^|file /var/lib/xen/|'
+    # Backend interfaces only: bridges and the like are test fixtures.
+    ls /sys/class/net | grep '^vif\|^tap' | sed 's/^/net /'
+    ls -d /var/lib/xen/userdata-* 2>/dev/null | sed 's/^/file /'
 }
 
 # Lines of $2 not in $1.
