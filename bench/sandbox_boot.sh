@@ -13,7 +13,7 @@ make -s all >/dev/null
 tools/sandbox build >/dev/null 2>&1
 
 t0=$(date +%s.%N); tools/sandbox build 2>/dev/null; t1=$(date +%s.%N)
-printf 'image cache hit: %.2f s\n' "$(echo "$t1 - $t0" | bc)"
+printf 'image cache hit: %.2f s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
 
 job=$(mktemp); trap 'rm -f "$job"' EXIT
 echo 'true' > "$job"
@@ -21,7 +21,7 @@ for i in $(seq "$RUNS"); do
     t0=$(date +%s.%N)
     tools/sandbox run --quiet --name bench-empty "$job" 2>/dev/null
     t1=$(date +%s.%N)
-    printf 'boot + empty job + power off, run %d: %.1f s\n' "$i" "$(echo "$t1 - $t0" | bc)"
+    printf 'boot + empty job + power off, run %d: %.1f s\n' "$i" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
 done
 
 cat > "$job" <<JOB
