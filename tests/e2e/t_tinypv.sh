@@ -79,6 +79,11 @@ after=$(ticks tpv)
 [ "$before" = "$after" ] || fail "paused guest ticked ($before -> $after)"
 "$XLR" unpause tpv || fail "xl unpause"
 wait_con tpv "TINYPV: tick n=$((after + 1)) " 5 || fail "no tick after unpause"
+# What the toolstack changes in xenstore is seen from inside.
+"$XLR" mem-set tpv 24m || fail "xl mem-set"
+wait_con tpv 'TINYPV: memory target=24576kB ' 5 || fail "mem-set not seen"
+"$XLR" vcpu-set tpv 1 || fail "xl vcpu-set"
+wait_con tpv 'TINYPV: vcpus online=1$' 5 || fail "vcpu-set not seen"
 "$XLR" shutdown -w tpv || fail "xl shutdown -w tpv"
 wait_con tpv 'TINYPV: control/shutdown=poweroff' 1 || fail "request not seen"
 wait_con tpv 'TINYPV: bye reason=poweroff' 1 || fail "no bye line"
