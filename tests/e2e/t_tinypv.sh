@@ -69,6 +69,12 @@ after=$(ticks tpv)
 [ "$before" = "$after" ] || fail "paused guest ticked ($before -> $after)"
 "$XLR" unpause tpv || fail "xl unpause"
 wait_con tpv "TINYPV: tick n=$((after + 1)) " 5 || fail "no tick after unpause"
+# xl console attaches to the same ring through xenconsoled (it needs
+# /var/lock for its lock file).
+mkdir -p /var/lock
+timeout 2 "$XLR" console tpv </dev/null >"$W/console.out" 2>&1
+tr -d '\r' < "$W/console.out" | grep -q "^TINYPV: hello type=pv domid=$id " ||
+    { cat "$W/console.out"; fail "xl console does not show the marker"; }
 # What the toolstack changes in xenstore is seen from inside.
 "$XLR" mem-set tpv 24m || fail "xl mem-set"
 wait_con tpv 'TINYPV: memory target=24576kB ' 5 || fail "mem-set not seen"
