@@ -173,7 +173,8 @@ static void lex_string(struct lexer *lx)
     const char *bad_at = NULL;
     int bad_len = 0;
     bool backslash_newline = false;
-    char *bad_msg = NULL;
+    const char *bad_msg = NULL;
+    char bad_buf[160];
     char *buf = malloc(line_end(lx, s) - s + 1);   /* value <= source */
     size_t n = 0;
 
@@ -276,9 +277,17 @@ static void lex_string(struct lexer *lx)
             if (e >= '0' && e <= '7')
                 bad_msg = "octal escapes are not supported (Xen's are broken);"
                           " use \\xNN";
-            else
-                bad_msg = "unknown escape sequence; the escapes are \\\" \\' "
-                          "\\\\ \\a \\b \\f \\n \\r \\t \\v \\xNN";
+            else {
+                if (e > 0x20 && e < 0x7f)
+                    snprintf(bad_buf, sizeof(bad_buf), "unknown escape "
+                             "sequence `\\%c'", e);
+                else
+                    snprintf(bad_buf, sizeof(bad_buf), "unknown escape "
+                             "sequence: '\\' followed by byte 0x%02x", e);
+                strcat(bad_buf, "; the escapes are \\\" \\' \\\\ \\a \\b "
+                       "\\f \\n \\r \\t \\v \\xNN");
+                bad_msg = bad_buf;
+            }
         }
         p += 2;
     }
