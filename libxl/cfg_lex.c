@@ -354,7 +354,6 @@ int cfg__lex(struct cfg_parse *ps)
     }
     while (lx.p < lx.end && !ps->oom) {
         unsigned char c = *lx.p;
-        struct cfg_tok *t;
         switch (c) {
         case ' ': case '\t':
             lx.p++;
@@ -386,11 +385,15 @@ int cfg__lex(struct cfg_parse *ps)
         case '"': case '\'':
             lex_string(&lx);
             continue;
-        case '[': t = push(&lx, TK_LBRACK, lx.p, lx.p + 1); break;
-        case ']': t = push(&lx, TK_RBRACK, lx.p, lx.p + 1); break;
-        case ',': t = push(&lx, TK_COMMA, lx.p, lx.p + 1); break;
-        case ';': t = push(&lx, TK_SEMI, lx.p, lx.p + 1); break;
-        case '=': t = push(&lx, TK_EQ, lx.p, lx.p + 1); break;
+        case '[': case ']': case ',': case ';': case '=': {
+            static const enum cfg_tok_kind kinds[] = {
+                ['['] = TK_LBRACK, [']'] = TK_RBRACK, [','] = TK_COMMA,
+                [';'] = TK_SEMI, ['='] = TK_EQ,
+            };
+            push(&lx, kinds[c], lx.p, lx.p + 1);
+            lx.p++;
+            continue;
+        }
         case '+':
             if (lx.p + 1 < lx.end && lx.p[1] == '=') {
                 push(&lx, TK_ADD, lx.p, lx.p + 2);
@@ -417,8 +420,6 @@ int cfg__lex(struct cfg_parse *ps)
                 lex_bad_char(&lx);
             continue;
         }
-        (void)t;
-        lx.p++;
     }
     if (!ps->oom)
         push(&lx, TK_EOF, lx.p, lx.p);
