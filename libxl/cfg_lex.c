@@ -380,8 +380,16 @@ int cfg__lex(struct cfg_parse *ps)
         case '#':
             /* To the end of the line, or of the file: unlike Xen, a last
              * line that is a comment needs no newline. */
-            lx.p = line_end(&lx, lx.p);
+        {
+            const char *e = line_end(&lx, lx.p);
+            /* xm-era files often start "#  -*- mode: python; -*-". */
+            if (memmem(lx.p, e - lx.p, "mode: python", 12))
+                cfg__python_evidence(ps, lx.line, col_of(&lx, lx.p),
+                                     (int)(e - lx.p), "a 'mode: python' "
+                                     "comment");
+            lx.p = e;
             continue;
+        }
         case '"': case '\'':
             lex_string(&lx);
             continue;

@@ -314,6 +314,7 @@ static void python_hint(void **state)
         { "x = f(1)\n", "(parentheses or braces)" },
         { "\"\"\"doc\"\"\"\n", "(a triple-quoted string)" },
         { "x = None\n", "(None)" },
+        { "#  -*- mode: python; -*-\nx = y\n", "(a 'mode: python' comment)" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         p = parse(cases[i].text);
@@ -348,6 +349,76 @@ static void null_diag_stream_is_quiet(void **state)
     struct pv_cfg *cfg = (struct pv_cfg *)1;
     assert_int_equal(pv_cfg_parse("q.cfg", "X = [", 5, NULL, &cfg), -1);
     assert_null(cfg);
+}
+
+static void more_lexical_errors(void **state)
+{
+    expect_diag("a = 0xFF\n",
+                "t.cfg:1:5: error: invalid number `0xFF': numbers are "
+                "decimal, octal (0...) or lowercase hex (0x...); quote it if "
+                "it is meant as text (\"0xFF\")\n"
+                "    1 | a = 0xFF\n"
+                "      |     ^~~~\n");
+    /* A CRLF ends an unclosed string like a LF does; the CR is not shown. */
+    struct parsed p = parse("a = 'x\r\nb = 1\r\n");
+    assert_int_equal(p.rc, -1);
+    assert_non_null(strstr(p.diag, "t.cfg:1:5: error: unterminated string: "
+                           "missing closing '\n    1 | a = 'x\n"));
+    parsed_free(&p);
+    p = parse("a = 'x\\\r\n'\r\n");
+    assert_non_null(strstr(p.diag, "(a backslash does not continue a line)"));
+    parsed_free(&p);
+    /* Unknown escapes of non-printable bytes are named by value. */
+    p = parse("a = '\\\x01'\n");
+    assert_non_null(strstr(p.diag, "unknown escape sequence: '\\' followed "
+                           "by byte 0x01"));
+    parsed_free(&p);
+    /* Several errors on one line that do not break structure: all shown. */
+    p = parse("Vcpus = \"\\q\" \n");
+    assert_int_equal(count_of(p.diag, ": error: "), 2);
+    assert_non_null(strstr(p.diag, "t.cfg:1:1: error: invalid key `Vcpus'"));
+    assert_non_null(strstr(p.diag, "t.cfg:1:10: error: unknown escape"));
+    parsed_free(&p);
+}
+
+static void statement_recovery_at_semicolon(void **state)
+{
+    struct parsed p = parse("a = 1 2; b = 'ok'; c = ]; d = 4\ne = [1; 2]\n"
+                            "f = 5\n");
+    assert_int_equal(p.rc, -1);
+    assert_non_null(strstr(p.diag, "t.cfg:1:7: error"));
+    assert_non_null(strstr(p.diag, "t.cfg:1:24: error: expected a value"));
+    assert_non_null(strstr(p.diag, "t.cfg:2:7: error: expected ',' or ']'"));
+    assert_int_equal(count_of(p.diag, ": error: "), 3);
+    parsed_free(&p);
+}
+
+static void default_names(void **state)
+{
+    char *d = NULL;
+    size_t dl = 0;
+    FILE *f = open_memstream(&d, &dl);
+    struct pv_cfg *cfg = NULL;
+    assert_int_equal(pv_cfg_parse(NULL, "X=1", 3, f, &cfg), -1);
+    fclose(f);
+    assert_non_null(strstr(d, "<config>:1:1: error: invalid key `X'"));
+    free(d);
+
+    assert_int_equal(pv_cfg_parse("n.cfg", "a = 'x'", 7, NULL, &cfg), 0);
+    d = NULL;
+    f = open_memstream(&d, &dl);
+    /* A source index that does not exist: the header only, no crash. */
+    pv_cfg_report(cfg, f, PV_CFG_WARNING, 7, 3, 1, 1, "odd %d", 1);
+    /* A line past the end of the text: the header only. */
+    pv_cfg_report(cfg, f, PV_CFG_ERROR, 0, 9, 1, 1, "late");
+    pv_cfg_report(cfg, NULL, PV_CFG_ERROR, 0, 1, 1, 1, "counted only");
+    fclose(f);
+    assert_string_equal(d, "n.cfg:3:1: warning: odd 1\n"
+                           "n.cfg:9:1: error: late\n");
+    assert_int_equal(cfg->n_errors, 2);
+    assert_int_equal(cfg->n_warnings, 1);
+    free(d);
+    pv_cfg_free(cfg);
 }
 
 /* --- overrides ----------------------------------------------------------- */
@@ -396,6 +467,37 @@ static void override_unquoted_value_is_a_string(void **state)
     assert_int_equal(override(p.cfg, "name+=-b", &d), 0);
     free(d);
     assert_string_equal(val(&p, "name")->str, "vm2-b");
+    parsed_free(&p);
+}
+
+static void override_edge_cases(void **state)
+{
+    struct parsed p = parse("name = 'vm'\n");
+    char *d = NULL;
+    /* Quotes inside an unquoted value: not guessed at, reported. */
+    assert_int_equal(override(p.cfg, "name=a\"b", &d), -1);
+    assert_non_null(strstr(d, "command line:1:7: error: unterminated "
+                           "string"));
+    free(d);
+    /* Nothing after '=' is an error, not an empty string. */
+    assert_int_equal(override(p.cfg, "name=", &d), -1);
+    assert_non_null(strstr(d, "missing value"));
+    free(d);
+    /* A list must be written in the grammar. */
+    assert_int_equal(override(p.cfg, "disk=['a','b']", &d), 0);
+    free(d);
+    assert_int_equal(val(&p, "disk")->n_items, 2);
+    /* Empty override: nothing to do. */
+    assert_int_equal(override(p.cfg, "", &d), 0);
+    free(d);
+    assert_string_equal(val(&p, "name")->str, "vm");
+    /* Overrides see each other in order. */
+    assert_int_equal(override(p.cfg, "extra='a'", &d), 0);
+    free(d);
+    assert_int_equal(override(p.cfg, "extra+=' b'", &d), 0);
+    free(d);
+    assert_string_equal(val(&p, "extra")->str, "a b");
+    assert_int_equal(p.cfg->n_sources, 7);
     parsed_free(&p);
 }
 
@@ -483,7 +585,11 @@ int main(void)
         cmocka_unit_test(python_hint),
         cmocka_unit_test(warnings_alone_do_not_fail),
         cmocka_unit_test(null_diag_stream_is_quiet),
+        cmocka_unit_test(more_lexical_errors),
+        cmocka_unit_test(statement_recovery_at_semicolon),
+        cmocka_unit_test(default_names),
         cmocka_unit_test(overrides_replace_and_append),
+        cmocka_unit_test(override_edge_cases),
         cmocka_unit_test(override_unquoted_value_is_a_string),
         cmocka_unit_test(bad_override_leaves_config_unchanged),
         cmocka_unit_test(report_helpers_use_the_same_format),
