@@ -278,6 +278,32 @@ static void one_error_per_broken_statement(void **state)
     parsed_free(&p);
 }
 
+static void long_lines_are_shown_as_a_window(void **state)
+{
+    /* x = '<300 a>' @ '<300 b>': the error at column 308 shows 160 bytes
+     * around it with "..." at both ends, and the caret still under '@'. */
+    char text[700], want[1200];
+    int n = sprintf(text, "x = '");
+    memset(text + n, 'a', 300);
+    n += 300;
+    n += sprintf(text + n, "' @ '");
+    memset(text + n, 'b', 300);
+    n += 300;
+    sprintf(text + n, "'\n");
+    struct parsed p = parse(text);
+    /* '@' is at byte 307 (0-based), the window starts 80 before it. */
+    int m = sprintf(want, "t.cfg:1:308: error: unexpected character '@'\n"
+                          "    1 | ...");
+    memcpy(want + m, text + 227, 160);
+    m += 160;
+    m += sprintf(want + m, "...\n      |    ");
+    memset(want + m, ' ', 80);
+    m += 80;
+    sprintf(want + m, "^\n");
+    assert_string_equal(p.diag, want);
+    parsed_free(&p);
+}
+
 static void error_flood_is_capped(void **state)
 {
     char *text = malloc(150 * 8 + 1);
@@ -581,6 +607,7 @@ int main(void)
         cmocka_unit_test(plus_equals_type_errors),
         cmocka_unit_test(every_error_is_reported_in_order),
         cmocka_unit_test(one_error_per_broken_statement),
+        cmocka_unit_test(long_lines_are_shown_as_a_window),
         cmocka_unit_test(error_flood_is_capped),
         cmocka_unit_test(python_hint),
         cmocka_unit_test(warnings_alone_do_not_fail),
