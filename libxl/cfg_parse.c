@@ -656,6 +656,11 @@ static void parse_statement(struct cfg_parse *ps)
             report_token_msg(ps, t);
         else if (t->kind == TK_RBRACK)
             error_at(ps, t, "unbalanced ']': no list is open here");
+        else if (v->type == PV_CFG_STRING &&
+                 (t->kind == TK_STRING || t->kind == TK_BADSTRING))
+            error_at(ps, t, "adjacent strings are not joined in xl.cfg: "
+                     "write one string, or `%s += ...' on the next line",
+                     name->text);
         else
             error_at(ps, t, "expected end of line or ';' after the value of "
                      "`%s', found %s", name->text, describe(t));

@@ -128,6 +128,12 @@ static void unexpected_tokens(void **state)
                 "value of `vcpus', found a number\n"
                 "    1 | vcpus = 2 3\n"
                 "      |           ^\n");
+    expect_diag("extra = 'root=/dev/xvda1' ' quiet'\n",
+                "t.cfg:1:27: error: adjacent strings are not joined in "
+                "xl.cfg: write one string, or `extra += ...' on the next "
+                "line\n"
+                "    1 | extra = 'root=/dev/xvda1' ' quiet'\n"
+                "      |                           ^~~~~~~~\n");
     expect_diag("on_crash = destroy\n",
                 "t.cfg:1:12: error: bare word `destroy' is not a value; "
                 "strings must be quoted: \"destroy\"\n"
