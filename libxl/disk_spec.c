@@ -108,10 +108,13 @@ static size_t dotstar(const char *p) { return strcspn(p, "\n"); }
 static void disk_err(struct dpc *dpc, const char *near, const char *msg)
 {
     if (dpc->diag) {
+        /* an empty SOURCE means the caller adds its own position */
+        if (!dpc->source || *dpc->source)
+            fprintf(dpc->diag, "%s: ",
+                    dpc->source ? dpc->source : "command line");
         fprintf(dpc->diag,
-                "%s: config parsing error in disk specification: %s%s%s%s"
-                " in `%s'\n",
-                dpc->source ? dpc->source : "command line", msg,
+                "config parsing error in disk specification: %s%s%s%s"
+                " in `%s'\n", msg,
                 near ? ": near `" : "", near ? near : "", near ? "'" : "",
                 dpc->spec ? dpc->spec : "");
     }

@@ -8,6 +8,7 @@
  * rates strtoull base 0 after a shape check.  Where xl would read past the
  * end of a short MAC we report an error instead. */
 #include "libxl/vif_spec.h"
+#include "libxl/suggest.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,12 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* "SOURCE: " prefix; an empty SOURCE means the caller adds its own. */
+static const char *src_prefix(const char *source)
+{
+    static char buf[512];
+
+    if (source && !*source)
+        return "";
+    snprintf(buf, sizeof(buf), "%s: ", source ? source : "command line");
+    return buf;
+}
+#define SRC(s) src_prefix(s)
+
 static void vif_err(const char *source, FILE *diag, const char *msg,
                     const char *what)
 {
     if (diag)
-        fprintf(diag, "%s: config parsing error in vif: %s in `%s'\n",
-                source ? source : "command line", msg, what);
+        fprintf(diag, "%sconfig parsing error in vif: %s in `%s'\n",
+                SRC(source), msg, what);
 }
 
 static bool shape_matches(const char *re, const char *s)
@@ -146,9 +159,9 @@ static int parse_mac(const char *source, FILE *diag, const char *s,
         v = strtoul(s, &end, 16);
         if (end == s || v > 255 || (i < 5 && !*end)) {
             if (diag)
-                fprintf(diag, "%s: invalid vif parameter `mac': `%s' is not "
+                fprintf(diag, "%sinvalid vif parameter `mac': `%s' is not "
                         "a MAC address (6 hex octets, e.g. 00:16:3e:12:34:56)\n",
-                        source ? source : "command line", s);
+                        SRC(source), s);
             return -1;
         }
         mac[i] = (uint8_t)v;
@@ -166,8 +179,8 @@ static int parse_ulong(const char *source, FILE *diag, const char *key,
     v = strtoul(s, &end, 10);
     if (end == s || v == ULONG_MAX) {
         if (diag)
-            fprintf(diag, "%s: invalid vif parameter `%s': failed to convert "
-                    "\"%s\" to number\n", source ? source : "command line",
+            fprintf(diag, "%sinvalid vif parameter `%s': failed to convert "
+                    "\"%s\" to number\n", SRC(source),
                     key, s);
         return -1;
     }
@@ -265,9 +278,9 @@ int pv_vif_spec_parse_token(const char *source, const char *token,
             nic->nictype = PV_NIC_TYPE_VIF_IOEMU;
         } else {
             if (diag)
-                fprintf(diag, "%s: invalid vif parameter `type': `%s' "
+                fprintf(diag, "%sinvalid vif parameter `type': `%s' "
                         "(expected vif or ioemu)\n",
-                        source ? source : "command line", v);
+                        SRC(source), v);
             return -1;
         }
         return 0;
@@ -276,9 +289,9 @@ int pv_vif_spec_parse_token(const char *source, const char *token,
         return parse_mac(source, diag, v, nic->mac);
     if ((v = opt(token, "netdev"))) {
         if (diag)
-            fprintf(diag, "%s: warning: the netdev parameter is deprecated, "
+            fprintf(diag, "%swarning: the netdev parameter is deprecated, "
                     "please use gatewaydev instead\n",
-                    source ? source : "command line");
+                    SRC(source));
         return replace(&nic->gatewaydev, v);
     }
 #define STRING_KEY(k, f) \
@@ -290,9 +303,9 @@ int pv_vif_spec_parse_token(const char *source, const char *token,
         return pv_vif_rate_parse(source, v, nic, diag);
     if ((v = opt(token, "accel"))) {
         if (diag)
-            fprintf(diag, "%s: warning: the accel parameter for vifs is "
+            fprintf(diag, "%swarning: the accel parameter for vifs is "
                     "currently not supported\n",
-                    source ? source : "command line");
+                    SRC(source));
         return 0;
     }
     if ((v = opt(token, "devid")))
@@ -307,9 +320,16 @@ int pv_vif_spec_parse_token(const char *source, const char *token,
         pv_defbool_set(&nic->trusted, false);
         return 0;
     }
-    if (diag)
-        fprintf(diag, "%s: unrecognized vif argument `%s'\n",
-                source ? source : "command line", token);
+    if (diag) {
+        char key[64];
+        const char *hint;
+
+        snprintf(key, sizeof(key), "%.*s", (int)strcspn(token, "="), token);
+        hint = pv_suggest(key, vif_keys, (size_t)-1);
+        fprintf(diag, "%sunrecognized vif argument `%s'%s%s%s\n",
+                SRC(source), token, hint ? "; did you mean `" : "",
+                hint ? hint : "", hint ? "'?" : "");
+    }
     return -1;
 }
 
