@@ -151,6 +151,7 @@ static int replace(char **field, const char *val)
 static int parse_mac(const char *source, FILE *diag, const char *s,
                      uint8_t mac[6])
 {
+    const char *whole = s;
     unsigned long v;
     char *end;
     int i;
@@ -161,7 +162,7 @@ static int parse_mac(const char *source, FILE *diag, const char *s,
             if (diag)
                 fprintf(diag, "%sinvalid vif parameter `mac': `%s' is not "
                         "a MAC address (6 hex octets, e.g. 00:16:3e:12:34:56)\n",
-                        SRC(source), s);
+                        SRC(source), whole);
             return -1;
         }
         mac[i] = (uint8_t)v;
