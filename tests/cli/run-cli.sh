@@ -11,6 +11,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
 n=0
+export PVSTACK_XL_CONF="$T/none.conf"
 
 # run NAME EXPECTED_RC ARGS...  -> $T/out, $T/err
 run() {
@@ -74,6 +75,24 @@ printf 'name="v"\nkernel="/k"\nvif=[ "bridge=b,bogus=1" ]\n' >"$T/vif.cfg"
 run create-bad-vif 1 -N create "$T/vif.cfg" && { out_empty create-bad-vif; err_has create-bad-vif "vif.cfg:3:7: error: unrecognized vif argument \`bogus=1'"; }
 printf 'name="d"\nkernel="/k"\ndisk="/img,raw,xvda"\n' >"$T/disk.cfg"
 run create-disk-not-list 1 -N create "$T/disk.cfg" && err_has create-disk-not-list "\`disk' must be a list"
+cat >"$T/xl.conf" <<'EOF'
+vif.default.bridge = "xenbr9"
+vif.default.script = "vif-custom"
+claim_mode = 0
+run_hotplug_scripts = 0
+max_grant_frames = 32
+EOF
+PVSTACK_XL_CONF="$T/xl.conf" run create-xl-conf 0 -N create "$T/vm.cfg" 'vif=["","bridge=b1"]' && {
+    out_has create-xl-conf '"bridge": "xenbr9"'
+    out_has create-xl-conf '"bridge": "b1"'
+    out_has create-xl-conf '"script": "vif-custom"'
+    out_has create-xl-conf '"claim_mode": "False"'
+    out_has create-xl-conf '"run_hotplug_scripts": "False"'
+    out_has create-xl-conf '"max_grant_frames": 32'; }
+printf 'max_grant_frames = "-5"\n' >"$T/bad.conf"
+PVSTACK_XL_CONF="$T/bad.conf" run create-bad-xl-conf 1 -N create "$T/vm.cfg" && err_has create-bad-xl-conf "bad.conf:1:20: error: \`max_grant_frames' must be a number from 0 to"
+export PVSTACK_XL_CONF="$T/none.conf"
+
 # a real create without a builder linked in says so (skipped once the domain
 # builder provides xl_create_real)
 if ! nm "$XL" 2>/dev/null | grep -q ' [TtW] xl_create_real$'; then

@@ -195,6 +195,8 @@ def main():
     if len(sys.argv) == 4 and sys.argv[1] == "check":
         # the reference ran under shim.c, which reports 8 host CPUs
         os.environ["PVSTACK_HOST_CPUS"] = "8"
+        # ... and had no /etc/xen/xl.conf
+        os.environ["PVSTACK_XL_CONF"] = "/nonexistent/xl.conf"
         return check(sys.argv[2], os.path.abspath(sys.argv[3]))
     print(__doc__, file=sys.stderr)
     return 2
