@@ -159,7 +159,7 @@ static int mask_from(const struct pv_xl_conf *c, const char *text,
     if (pv_bitmap_alloc(m, c->parse.topo.max_cpus))
         return -1;
     if (!text) {
-        for (i = 0; i < c->parse.topo.max_cpus; i++)
+        for (i = 0; i < pv_cpumap_bits(&c->parse.topo); i++)
             pv_bitmap_set(m, i);
         return 0;
     }
@@ -175,7 +175,7 @@ static bool mask_full(const struct pv_xl_conf *c, const struct pv_bitmap *m)
 {
     unsigned i;
 
-    for (i = 0; i < c->parse.topo.max_cpus; i++)
+    for (i = 0; i < pv_cpumap_bits(&c->parse.topo); i++)
         if (!pv_bitmap_test(m, i))
             return false;
     return true;
@@ -203,7 +203,7 @@ int pv_xl_conf_apply_affinity_masks(const struct pv_xl_conf *c,
         b->num_vcpu_hard_affinity = b->max_vcpus;
         for (i = 0; i < (unsigned)b->max_vcpus; i++) {
             pv_bitmap_alloc(&b->vcpu_hard_affinity[i], c->parse.topo.max_cpus);
-            for (cpu = 0; cpu < c->parse.topo.max_cpus; cpu++)
+            for (cpu = 0; cpu < pv_cpumap_bits(&c->parse.topo); cpu++)
                 pv_bitmap_set(&b->vcpu_hard_affinity[i], cpu);
         }
     }
