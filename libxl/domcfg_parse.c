@@ -1039,6 +1039,7 @@ int pv_domain_config_from_cfg(struct pv_cfg *cfg,
     if (!pc_string(c, "tee", &v, true) &&
         pv_tee_type_from_string(v, (int *)&b->tee))
         pc_error(c, val_of(c, "tee"), "unknown tee `%s'", v);
+    pc_parse_vkbs(c);
     pc_defbool(c, "xend_suspend_evtchn_compat",
                &ci->xend_suspend_evtchn_compat);
     if (!pc_defbool(c, "msr_relaxed", &b->arch_x86.msr_relaxed))
