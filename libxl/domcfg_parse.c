@@ -442,8 +442,9 @@ static void parse_memory_and_vcpus(struct pctx *c)
                  b->max_vcpus, vcpus);
     if (b->target_memkb != PV_MEMKB_DEFAULT &&
         b->max_memkb != PV_MEMKB_DEFAULT && b->max_memkb < b->target_memkb)
-        pc_error(c, val_of(c, "maxmem"), "maxmem (%llu MiB) is less than "
-                 "memory (%llu MiB)",
+        pc_error(c, val_of(c, pc_get(c, "maxmem") ? "maxmem" : "vnuma"),
+                 "%s (%llu MiB) is less than memory (%llu MiB)",
+                 pc_get(c, "maxmem") ? "maxmem" : "the vnuma nodes' total",
                  (unsigned long long)b->max_memkb / 1024,
                  (unsigned long long)b->target_memkb / 1024);
 }

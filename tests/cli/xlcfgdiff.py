@@ -19,8 +19,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 REF=ROOT+"/build/xl-ref/root/usr/lib/xen-4.17/bin/xl"; SHIM=ROOT+"/build/xl-ref/shim.so"; OURS=ROOT+"/build/bin/xl"
 V = {
  "type": ['"pv"','"pvh"','"hvm"','"h"','"p"'], "builder": ['"hvm"','"generic"'],
- "memory": ["128","256","0x200",'"64"'], "maxmem": ["512","1024"], "vcpus": ["1","2","4"], "maxvcpus": ["4","8"],
- "cpus": ['"all"','"0-3"','"1,3"','"0-7,^2"','["0","1-2"]','["all"]'], "cpus_soft": ['"1"','["2","3"]'],
+ "memory": ["128","256","0x200",'"64"',"010"], "maxmem": ["512","1024"], "vcpus": ["1","2","4"], "maxvcpus": ["4","8"],
+ "cpus": ['"all"','"0-3"','"1,3"','"0-7,^2"','["0","1-2"]','["all"]','"0, 2"','"3-3"','"0-100"','""','["","1"]'], "cpus_soft": ['"1"','["2","3"]'],
  "cpu_weight": ["256"], "cap": ["0","100"], "on_poweroff":['"destroy"','"restart"'], "on_reboot":['"preserve"','"rename-restart"'],
  "on_crash":['"coredump-destroy"','"soft-reset"'], "on_watchdog":['"destroy"'], "on_soft_reset":['"destroy"'],
  "kernel": ['"/k"'], "ramdisk": ['"/r"'], "cmdline": ['"c=1"'], "root": ['"/dev/xvda"'], "extra": ['"e"'],
@@ -42,7 +42,18 @@ V = {
  "usbctrl": ["['version=2']"], "usbdev": ["['hostbus=1,hostaddr=2']"], "vtpm": ["['backend=0']"],
  "p9": ["['tag=t,path=/p,security_model=none']"], "pvcalls": ["['backend=0']"], "dm_restrict": ["1"],
  "altp2m": ['"mixed"'], "vpmu": ["1"], "spice": ["1"], "spiceport": ["1"], "gfx_passthru": ["0"], "nographic": ["1"],
- "pvshim": ["1"], "pvshim_path": ['"/s"'], "mmio_hole": ["512"], "hdtype": ['"ahci"'], "vendor_device": ['"xenserver"'],
+ "pvshim": ["1"], "ms_vm_genid": ['"none"'], "rdm_mem_boundary": ["100"], "mca_caps": ['["lmce"]'],
+ "bios": ['"seabios"','"rombios"'], "bios_path_override": ['"/b"'], "acpi_s3": ["0"], "acpi_s4": ["1"],
+ "usbversion": ["2"], "vkb_device": ["0"], "spicehost": ['"h"'], "spice_clipboard_sharing": ["1"],
+ "xend_suspend_evtchn_compat": ["1"], "msr_relaxed": ["0"], "stubdomain_memory": ["16"],
+ "device_model_stubdomain_override": ["0"], "device_model_user": ['"u"'], "init_seclabel": ['"i:i:i"'],
+ "max_maptrack_frames": ["0"], "max_grant_version": ["1"], "vmtrace_buf_kb": ["0","16"],
+ "pci_msitranslate": ["0"], "pci_power_mgmt": ["1"], "dtdev": ["['/d']"],
+ "passthrough": ['"enabled"'], "gic_version": ['"v2"'], "tee": ['"none"'], "vuart": ['"sbsa_uart"'],
+ "vnuma": ["[['size=64','vcpus=0'],['size=64','vcpus=1']]"], "uuid": ['"00000000-0000-0000-0000-000000000001"'],
+ "ramdisk2": ['"/x"'], "vcpu": ["2"], "opengl": ["1"], "display": ['":0"'], "xauthority": ['"/x"'],
+ "spicedisable_ticketing": ["1"], "spiceagent_mouse": ["0"], "spicevdagent": ["1"], "spiceusbredirection": ["2"],
+ "spice_image_compression": ['"auto_glz"'], "spice_streaming_video": ['"off"'], "spicetls_port": ["2"], "spicepasswd": ['"p"'], "pvshim_path": ['"/s"'], "mmio_hole": ["512"], "hdtype": ['"ahci"'], "vendor_device": ['"xenserver"'],
 }
 def run(xl, path, pre):
     env=dict(os.environ); env["PVSTACK_XL_CONF"]="/nonexistent"; env["PVSTACK_HOST_CPUS"]="8"
