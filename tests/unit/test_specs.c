@@ -89,6 +89,8 @@ static const struct { const char *spec, *msg; } disk_errors[] = {
     { "foo:/i,xvda", "unknown deprecated disk prefix: near `foo:'" },
     { "=x", "bad disk syntax: near `=x'" },
     { "vdev=xvda,color=red,target=/i", "unknown parameter: near `color=r'" },
+    { "vdev=xvda,acess=rw,target=/i",
+      "unknown parameter (did you mean `access=...'?): near `acess=r'" },
     { "devtype=floppy,vdev=a,target=/i", "unknown value for type" },
     { "backendtype=nbd,vdev=a,target=/i", "unknown value for backendtype" },
     { "/i,raw,hda:tape", "unknown deprecated type: near `tape'" },
