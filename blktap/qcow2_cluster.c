@@ -386,7 +386,9 @@ int qcow2__write(struct image *img, const void *buf, uint64_t len, uint64_t off)
             /* Allocating write of whole clusters: one contiguous run, one
              * pwrite.  No copy-on-write is needed for whole clusters. */
             uint64_t k = 1, host, e;
-            while (!rc && (k + 1) * cs <= len && k < 512) {
+            uint64_t kmax = (1ull << q->rb_bits) / 8;
+            kmax = kmax < 1 ? 1 : kmax > 512 ? 512 : kmax;
+            while (!rc && (k + 1) * cs <= len && k < kmax) {
                 if ((rc = qcow2__get_l2e(q, vc + k, &e)))
                     break;
                 enum ctype te = classify(q, e);

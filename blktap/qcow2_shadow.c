@@ -116,7 +116,7 @@ int qcow2__shadow_delta(struct qcow2_shadow *sh, uint64_t off, uint64_t len, int
 {
     struct qcow2 *q = sh->q;
     uint64_t v;
-    void *rb;
+    void *rb = NULL;
     int rc;
 
     if (!len || !d)
@@ -213,7 +213,7 @@ int qcow2__shadow_fix_copied(struct qcow2_shadow *sh, uint64_t *l1, uint32_t n)
             break;
         if (change) {
             /* The copy replaces the table on the active path only. */
-            uint64_t noff;
+            uint64_t noff = 0;
             if ((rc = qcow2__shadow_delta(sh, l2off, cs, -1)) || (rc = shadow_l2(sh, t, &noff)))
                 break;
             l1[i] = noff | QCOW2_OFLAG_COPIED;

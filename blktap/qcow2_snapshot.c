@@ -152,50 +152,6 @@ static int find_snap(struct qcow2 *q, const char *key)
     return -1;
 }
 
-/* Serialise SNAPS into fresh clusters, returning where and how long. */
-static int write_table(struct qcow2 *q, struct image_snapshot *s, uint8_t **extra,
-                       unsigned n, uint64_t *off, uint64_t *len)
-{
-    uint64_t total = 0, pos = 0;
-    uint8_t *buf;
-    int rc;
-
-    *off = 0;
-    *len = 0;
-    if (!n)
-        return 0;
-    for (unsigned i = 0; i < n; i++)
-        total += (SNAP_FIXED + s[i].extra_size + strlen(s[i].id) + strlen(s[i].name) + 7) & ~7ull;
-    if (total > QCOW2_MAX_SNAPTABLE_BYTES)
-        return image__err(-EFBIG, "snapshot table would be too large");
-    buf = calloc(1, total);
-    if (!buf)
-        return image__err(-ENOMEM, "out of memory");
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t *p = buf + pos;
-        size_t idl = strlen(s[i].id), nl = strlen(s[i].name);
-        wr64(p, s[i].l1_offset);
-        wr32(p + 8, s[i].l1_size);
-        wr16(p + 12, idl);
-        wr16(p + 14, nl);
-        wr32(p + 16, s[i].date_sec);
-        wr32(p + 20, s[i].date_nsec);
-        wr64(p + 24, s[i].vm_clock_nsec);
-        wr32(p + 32, s[i].vm_state_size > UINT32_MAX ? 0 : (uint32_t)s[i].vm_state_size);
-        wr32(p + 36, s[i].extra_size);
-        memcpy(p + SNAP_FIXED, extra[i], s[i].extra_size);
-        memcpy(p + SNAP_FIXED + s[i].extra_size, s[i].id, idl);
-        memcpy(p + SNAP_FIXED + s[i].extra_size + idl, s[i].name, nl);
-        pos += (SNAP_FIXED + s[i].extra_size + idl + nl + 7) & ~7ull;
-    }
-    rc = qcow2__alloc_clusters(q, (total + q->cluster_size - 1) >> q->cluster_bits, off);
-    if (!rc)
-        rc = qcow2__pwrite(q, buf, total, *off);
-    free(buf);
-    *len = total;
-    return rc;
-}
-
 /* Walk the tree under L1.  MODE 1: increment now; -1: queue decrement;
  * 0: only check that an increment cannot overflow. */
 static int tree_walk(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size, int mode)
@@ -300,33 +256,6 @@ int qcow2__fix_copied_flags(struct qcow2 *q)
             return rc;
     }
     return 0;
-}
-
-/* Switch to a new snapshot list (table already written at toff). */
-static int switch_table(struct qcow2 *q, struct image_snapshot *s, uint8_t **extra,
-                        unsigned n, uint64_t toff, uint64_t tlen)
-{
-    uint64_t old_off = q->h.snapshots_offset, old_len = q->snaptable_len;
-    uint32_t old_n = q->h.nb_snapshots;
-    int rc;
-
-    if ((rc = qcow2__flush_locked(q)))
-        return rc;
-    q->h.snapshots_offset = toff;
-    q->h.nb_snapshots = n;
-    if ((rc = qcow2__write_header_fields(q)) || (rc = qcow2__fsync(q))) {
-        q->h.snapshots_offset = old_off;
-        q->h.nb_snapshots = old_n;
-        return rc;
-    }
-    if (old_n && old_len)
-        rc = qcow2__free_deferred(q, old_off, old_len);
-    snaps_free(q->snaps, q->snap_extra, q->n_snaps);
-    q->snaps = s;
-    q->snap_extra = extra;
-    q->n_snaps = n;
-    q->snaptable_len = tlen;
-    return rc;
 }
 
 static int copy_list(struct qcow2 *q, unsigned extra_slots, struct image_snapshot **ps,

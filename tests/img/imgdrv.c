@@ -12,7 +12,7 @@
  *   imgdrv snap IMG create|apply|delete NAME | snap IMG list
  *   imgdrv map IMG
  *   imgdrv info IMG
- *   imgdrv crashwriter IMG JOURNAL SEED     write/flush forever, journal
+ *   imgdrv crashwriter IMG JOURNAL SEED [snapshots]  write/flush forever
  *   imgdrv verify IMG JOURNAL               flushed writes read back?
  */
 #include <errno.h>
@@ -271,6 +271,7 @@ static int cmd_crashwriter(char **argv)
     uint64_t seed = num(argv[2]), size;
     FILE *j;
     uint8_t *buf = malloc(1 << 20);
+    bool snaps = argv[3] && !strcmp(argv[3], "snapshots");
 
     if (open_img(argv[0], true, &img))
         return fail("open");
@@ -295,6 +296,19 @@ static int cmd_crashwriter(char **argv)
             return fail("flush");
         fputs("F\n", j);
         fflush(j);
+        /* Snapshot create/delete in the middle of the writes, too (they
+         * do not change the active disk, so the journal stays valid). */
+        if (snaps && iter % 7 == 0) {
+            char name[32];
+            snprintf(name, sizeof(name), "s%" PRIu64, iter);
+            if (image__snapshot_create(img, name))
+                return fail("snapshot create");
+            if (iter >= 21) {
+                snprintf(name, sizeof(name), "s%" PRIu64, iter - 14);
+                if (image__snapshot_delete(img, name))
+                    return fail("snapshot delete");
+            }
+        }
     }
 }
 
