@@ -122,8 +122,8 @@ static int cmd_convert(int argc, char **argv)
     if (image__create(argv[1], &o) || open_img(argv[1], true, &dst))
         return fail("create destination");
     cs = image__cluster_size(dst);
-    if (cs < 65536 && !compress)
-        cs = 65536 / cs * cs;
+    if (!compress)
+        cs = (2u << 20) / cs * cs;     /* big requests, as a copy tool would */
     buf = malloc(cs);
     for (uint64_t off = 0; off < o.size; off += cs) {
         uint64_t n = o.size - off < cs ? o.size - off : cs;
