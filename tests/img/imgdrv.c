@@ -365,6 +365,10 @@ static int cmd_verify(char **argv)
     }
     image__close(img);
     free(pend);
+    free(model);
+    free(got);
+    free(state);
+    fclose(j);
     if (!bad)
         printf("verify: %" PRIu64 " flushed writes intact\n", nflushed);
     return bad ? 1 : 0;
