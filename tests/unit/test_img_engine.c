@@ -445,6 +445,28 @@ static void test_compressed_clusters(void **state)
     unlink(p);
 }
 
+/* Figures qemu-img 7.2 prints for `measure -O qcow2 --size 1G` (and with
+ * cluster_size=512, refcount_bits=64). */
+static void test_measure_matches_qemu(void **state)
+{
+    struct image_create_opts o = { .format = IMAGE_FMT_QCOW2, .size = 1ull << 30 };
+    uint64_t req, full;
+
+    assert_int_equal(image__measure(&o, NULL, &req, &full), 0);
+    assert_int_equal(req, 393216);
+    assert_int_equal(full, 1074135040);
+    o.size = 100 << 20;
+    o.cluster_size = 512;
+    o.refcount_bits = 64;
+    assert_int_equal(image__measure(&o, NULL, &req, &full), 0);
+    assert_int_equal(req, 3382784);
+    assert_int_equal(full, 108240384);
+    o.size = 1ull << 30;
+    o.format = IMAGE_FMT_RAW;
+    assert_int_equal(image__measure(&o, NULL, &req, &full), 0);
+    assert_int_equal(req, 1ull << 30);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_parallel_writers),
         cmocka_unit_test(test_zero_and_discard),
         cmocka_unit_test(test_compressed_clusters),
+        cmocka_unit_test(test_measure_matches_qemu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
