@@ -106,6 +106,7 @@ void pv_userdata_remove_all(uint32_t domid);
 void pv_uuid_format(const uint8_t uuid[16], char out[37]);
 int pv_uuid_parse(const char *s, uint8_t uuid[16]);
 int pv_uuid_generate(uint8_t uuid[16]);
+int pv_uuid_is_null(const uint8_t uuid[16]);
 
 /* Minimal libxl-shaped domain config JSON for params (used when the config
  * model did not supply one). */

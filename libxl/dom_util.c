@@ -162,6 +162,16 @@ int pv_uuid_generate(uint8_t u[16])
     return 0;
 }
 
+int pv_uuid_is_null(const uint8_t u[16])
+{
+    int i;
+
+    for (i = 0; i < 16; i++)
+        if (u[i])
+            return 0;
+    return 1;
+}
+
 int pv_hv_open(struct pv_hv *hv)
 {
     hv->xch = NULL;
@@ -202,6 +212,11 @@ int pv_host_lock(void)
     int fd;
 
     fd = open(host_lock_path, O_WRONLY | O_CREAT | O_CLOEXEC, S_IWUSR);
+    if (fd < 0 && errno == ENOENT) {
+        /* a minimal host may lack /var/lock (Debian links it to /run/lock) */
+        mkdir("/var/lock", 0755);
+        fd = open(host_lock_path, O_WRONLY | O_CREAT | O_CLOEXEC, S_IWUSR);
+    }
     if (fd < 0) {
         PV_ERR(-1, "cannot open the lockfile %s: %s", host_lock_path,
                strerror(errno));
