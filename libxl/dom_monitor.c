@@ -132,14 +132,28 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
             snprintf(core, sizeof(core), XEN_DUMP_DIR "/%s", p->name);
             mkdir(XEN_DUMP_DIR, 0755);
             mlog("dumping core to %s", core);
+            /* As xl: a failed dump is logged and the action goes on. */
             if (xc_domain_dumpcore((xc_interface *)hv.xch, domid, core) < 0)
-                mlog("core dump failed: %s", strerror(errno));
+                mlog("core dump failed (the guest may not publish its p2m "
+                     "size, as Linux does)");
             act = act == PV_ACT_COREDUMP_DESTROY ? PV_ACT_DESTROY
                                                  : PV_ACT_RESTART;
         }
         if (act == PV_ACT_PRESERVE) {
             mlog("Done. Exiting now");
             break;
+        }
+        if (act != PV_ACT_DESTROY) {
+            /* Restart under the name it has now (xl rename is honoured,
+             * as libxl keeps the renamed config). */
+            char *cur = pv_dom_name(&hv, domid);
+
+            if (cur && *cur && strcmp(cur, p->name)) {
+                free(p->name);
+                p->name = cur;
+            } else {
+                free(cur);
+            }
         }
         if (act == PV_ACT_RESTART_RENAME) {
             if (preserve_renamed(&hv, domid, p)) {

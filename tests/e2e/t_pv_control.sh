@@ -36,8 +36,8 @@ n3=$(grep -c "TINYPV: tick" /var/log/xen/console/guest-c1.log)
 
 run "$XL" rename c1 c2 || fail "rename failed"
 "$REF_XL" list c2 >/dev/null || fail "renamed domain not found as c2"
-uuid=$("$REF_XL" list -v c2 | awk 'NR==2 {print $3}')
-[ "$(xenstore-read /vm/$uuid/name)" = c2 ] || fail "/vm/uuid/name not renamed"
+vm=$(xenstore-read /local/domain/$(domid_of c2)/vm)
+[ "$(xenstore-read $vm/name)" = c2 ] || fail "$vm/name not renamed"
 tiny_cfg d.cfg d1 "action=wait"
 run "$XL" create d.cfg || fail "create d1"
 "$XL" rename d1 c2 2> err && fail "rename to an existing name succeeded"
@@ -46,16 +46,23 @@ run "$XL" create d.cfg || fail "create d1"
 id1=$(domid_of c2)
 run "$XL" reboot -w c2 || fail "reboot -w failed"
 grep -q "Rebooting domain $id1" last.out || fail "reboot message"
-wait_console c2 "control/shutdown=reboot" 10 || fail "guest did not see the reboot request"
+# (xenconsoled keeps logging under the name it first saw)
+wait_console c1 "control/shutdown=reboot" 10 || fail "guest did not see the reboot request"
+n=0
+while [ $n -lt 50 ]; do
+    id2=$(domid_of c2)
+    [ -n "$id2" ] && [ "$id2" != "$id1" ] && break
+    sleep 0.2; n=$((n + 1))
+done
+[ -n "$id2" ] && [ "$id2" != "$id1" ] || fail "c2 did not come back with a new domid"
 
 # shutdown -w returns once the domain is gone (on_poweroff=destroy)
 run "$XL" shutdown -w d1 || fail "shutdown -w failed"
-"$REF_XL" list d1 >/dev/null 2>&1 && fail "d1 still exists after shutdown -w"
+wait_gone d1 10 || fail "d1 still exists after shutdown -w (on_poweroff=destroy)"
 
 "$XL" shutdown 2> err && fail "shutdown without a domain succeeded"
 grep -q "You must specify -a or a domain id." err || fail "shutdown message"
 
-# whatever the reboot restarted as c1... is named c1 again (config name)
 for d in c1 c2; do "$XL" destroy $d 2>/dev/null; done
 wait_gone c1 10; wait_gone c2 10
 echo ok
