@@ -44,6 +44,20 @@ static uint32_t read_tool_domid(struct xs_handle *xsh, const char *path)
     return d;
 }
 
+/* Test hook: PVSTACK_FAIL_AT=STEP makes create fail at that step, so the
+ * e2e tests can prove every failure path cleans up (xenstore errors cannot
+ * be provoked from outside). */
+static int fail_at(const char *step)
+{
+    const char *f = getenv("PVSTACK_FAIL_AT");
+
+    if (!f || strcmp(f, step))
+        return 0;
+    PV_ERR(-1, "failing at step \"%s\" as PVSTACK_FAIL_AT asks", step);
+    errno = EIO;
+    return 1;
+}
+
 static int check_params(const struct pv_dom_params *p)
 {
     struct stat st;
@@ -242,9 +256,14 @@ static int build_pv(xc_interface *xch, const struct pv_dom_params *p,
     rc = 0;
     goto out;
 fail:
-    PV_ERR((int)d, "building domain \"%s\" failed while %s (kernel %s)%s%s",
-           p->name, step, p->kernel, errno ? ": " : "",
-           errno ? strerror(errno) : "");
+    /* libxenguest has logged the detail; errno only means something for
+     * the file and memory steps. */
+    if (!strncmp(step, "loading", 7) || strstr(step, "memory"))
+        PV_ERR((int)d, "building domain \"%s\" failed while %s (kernel %s): "
+               "%s", p->name, step, p->kernel, strerror(errno));
+    else
+        PV_ERR((int)d, "building domain \"%s\" failed while %s (kernel %s)",
+               p->name, step, p->kernel);
 out:
     xc_dom_release(dom);
     return rc;
@@ -286,14 +305,15 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     gettimeofday(&tv, NULL);
     snprintf(st.start_time, sizeof(st.start_time), "%lld.%02d",
              (long long)tv.tv_sec, (int)(tv.tv_usec / 10000));
-    if (build_pv(xch, p, &st))
+    if (fail_at("build") || build_pv(xch, p, &st))
         goto fail;
     tm.build_ms = now_ms() - t1;
 
     t1 = now_ms();
-    if (pv_dom_xs_write(hv->xsh, p, &st))
+    if (fail_at("xenstore") || pv_dom_xs_write(hv->xsh, p, &st))
         goto fail;
-    if (!xs_introduce_domain(hv->xsh, domid, st.store_mfn, st.store_port)) {
+    if (fail_at("introduce") ||
+        !xs_introduce_domain(hv->xsh, domid, st.store_mfn, st.store_port)) {
         PV_ERR((int)domid, "xenstored refused to introduce the domain: %s",
                strerror(errno));
         goto fail;
@@ -306,7 +326,8 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
         PV_ERR((int)domid, "cannot render the domain config as JSON");
         goto fail;
     }
-    if (pv_userdata_store(domid, p->uuid, "libxl-json",
+    if (fail_at("userdata") ||
+        pv_userdata_store(domid, p->uuid, "libxl-json",
                           p->json ? p->json : json,
                           strlen(p->json ? p->json : json)))
         goto fail;
