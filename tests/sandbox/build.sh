@@ -56,9 +56,12 @@ fi
 KVER=${kpkg#linux-image-}
 PKGS="$PKGS ${kpkg}-unsigned"
 
+# One apt-cache call for all packages: each call costs ~0.5 s of cache load.
+versions=$(apt-cache show --no-all-versions $PKGS 2>/dev/null |
+           awk '/^Package:/ {p=$2} /^Version:/ {print p "=" $2}' || true)
 manifest=""
 for p in $PKGS; do
-    v=$(candidate "$p")
+    v=$(awk -F= -v p="$p" '$1 == p {print $2; exit}' <<<"$versions")
     [ -n "$v" ] || die "package '$p' not found in the apt lists (Debian 12 main/security expected)"
     manifest="$manifest$p=$v"$'\n'
 done
