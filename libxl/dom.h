@@ -103,7 +103,8 @@ int pv_userdata_store(uint32_t domid, const uint8_t uuid[16], const char *key,
 char *pv_userdata_load(uint32_t domid, const char *key);
 void pv_userdata_remove_all(uint32_t domid);
 
-void pv_uuid_format(const uint8_t uuid[16], char out[37]);
+/* pv_uuid_format() is libxl/domain_query.h's. */
+void pv_uuid_format(const uint8_t uuid[16], char *buf);
 int pv_uuid_parse(const char *s, uint8_t uuid[16]);
 int pv_uuid_generate(uint8_t uuid[16]);
 int pv_uuid_is_null(const uint8_t uuid[16]);

@@ -111,15 +111,6 @@ int pv_dom_action_parse(const char *s, enum pv_dom_action *out)
     return -1;
 }
 
-void pv_uuid_format(const uint8_t u[16], char out[37])
-{
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-             u[10], u[11], u[12], u[13], u[14], u[15]);
-}
-
 int pv_uuid_parse(const char *s, uint8_t u[16])
 {
     int i, n = 0;
