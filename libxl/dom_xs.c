@@ -275,6 +275,40 @@ static void rm_logged(struct xs_handle *xsh, xs_transaction_t t,
         PV_WARN((int)domid, "xs_rm %s failed: %s", path, strerror(errno));
 }
 
+/* libxl__xs_path_cleanup: remove PATH, then each parent left empty, up to
+ * (not including) /local/domain/N, so a backend domain's backend/console
+ * directory disappears with its last device as it does under libxl. */
+static void path_cleanup(struct xs_handle *xsh, const char *path,
+                         uint32_t domid)
+{
+    char buf[256], *slash;
+
+    rm_logged(xsh, XBT_NULL, path, domid);
+    snprintf(buf, sizeof(buf), "%s", path);
+    while ((slash = strrchr(buf, '/')) && slash != buf) {
+        unsigned n;
+        char **ents;
+        int depth = 0;
+        const char *c;
+
+        *slash = 0;
+        for (c = buf; *c; c++)
+            depth += *c == '/';
+        if (depth <= 3)     /* /local/domain/N */
+            break;
+        ents = xs_directory(xsh, XBT_NULL, buf, &n);
+        if (!ents) {
+            if (errno == ENOENT)
+                continue;
+            break;
+        }
+        free(ents);
+        if (n)
+            break;
+        rm_logged(xsh, XBT_NULL, buf, domid);
+    }
+}
+
 void pv_dom_xs_remove(struct xs_handle *xsh, uint32_t domid)
 {
     char dom[64], lx[64], path[256];
@@ -304,18 +338,15 @@ void pv_dom_xs_remove(struct xs_handle *xsh, uint32_t domid)
                      kinds[k], devs[j]);
             fe = xs_read(xsh, XBT_NULL, path, NULL);
             if (be)
-                rm_logged(xsh, XBT_NULL, be, domid);
+                path_cleanup(xsh, be, domid);
             if (fe)
-                rm_logged(xsh, XBT_NULL, fe, domid);
+                path_cleanup(xsh, fe, domid);
             free(be);
             free(fe);
         }
         free(devs);
     }
     free(kinds);
-    /* The backend directory of this frontend domain, if now empty. */
-    snprintf(path, sizeof(path), "/local/domain/0/backend/console/%u", domid);
-    rm_logged(xsh, XBT_NULL, path, domid);
 
     snprintf(path, sizeof(path), "%s/vm", dom);
     vm = xs_read(xsh, XBT_NULL, path, NULL);
