@@ -95,8 +95,8 @@ static char *dup_or_null(const char *s)
 
 /* libxl's setdefault for the fields the PV builder uses, then a copy.
  * Returns 0 or prints why the config cannot be built here. */
-static int params_from_config(const struct pv_domain_config *c,
-                              struct pv_dom_params *p)
+int xl_params_from_config(const struct pv_domain_config *c,
+                          struct pv_dom_params *p)
 {
     const struct pv_domain_build_info *b = &c->b_info;
     int avail;
@@ -166,7 +166,7 @@ int xl_create_real(struct pv_domain_config *cfg,
     struct pv_dom_params p;
     int rc;
 
-    if (params_from_config(cfg, &p)) {
+    if (xl_params_from_config(cfg, &p)) {
         pv_dom_params_dispose(&p);
         return 1;
     }
