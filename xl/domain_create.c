@@ -64,8 +64,9 @@ int xl_create_from_params(struct pv_dom_params *p,
         return 1;
     }
     PV_INFO((int)domid, "created \"%s\": make+pre %.1f ms, build %.1f ms, "
-            "xenstore %.1f ms, userdata %.1f ms, total %.1f ms", p->name,
-            tm.create_ms, tm.build_ms, tm.xs_ms, tm.userdata_ms, tm.total_ms);
+            "xenstore %.1f ms (tree %.1f ms), userdata %.1f ms, total %.1f ms",
+            p->name, tm.create_ms, tm.build_ms, tm.xs_ms, tm.xs_tree_ms,
+            tm.userdata_ms, tm.total_ms);
     if (!f->paused && xc_domain_unpause((xc_interface *)hv.xch, domid) < 0) {
         fprintf(stderr, "xl: cannot unpause domain %u: %s\n", domid,
                 strerror(errno));
