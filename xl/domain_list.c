@@ -13,11 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
+#include <xenstore.h>
 #include <yajl/yajl_tree.h>
 
 #define GSTR(g, s) yajl_gen_string((g), (const unsigned char *)(s), strlen(s))
 
-static void gen_value(yajl_gen g, yajl_val v)
+/* NAME, if set, replaces c_info.name: like libxl_retrieve_domain_
+ * configuration, the live name (after xl rename) wins over the stored. */
+static void gen_value_named(yajl_gen g, yajl_val v, const char *name,
+                            int depth, int in_cinfo);
+
+static void gen_value_named(yajl_gen g, yajl_val v, const char *name,
+                            int depth, int in_cinfo)
 {
     size_t i;
 
@@ -31,15 +38,21 @@ static void gen_value(yajl_gen g, yajl_val v)
     case yajl_t_object:
         yajl_gen_map_open(g);
         for (i = 0; i < v->u.object.len; i++) {
-            GSTR(g, v->u.object.keys[i]);
-            gen_value(g, v->u.object.values[i]);
+            const char *k = v->u.object.keys[i];
+
+            GSTR(g, k);
+            if (name && in_cinfo && !strcmp(k, "name"))
+                GSTR(g, name);
+            else
+                gen_value_named(g, v->u.object.values[i], name, depth + 1,
+                                depth == 0 && !strcmp(k, "c_info"));
         }
         yajl_gen_map_close(g);
         break;
     case yajl_t_array:
         yajl_gen_array_open(g);
         for (i = 0; i < v->u.array.len; i++)
-            gen_value(g, v->u.array.values[i]);
+            gen_value_named(g, v->u.array.values[i], name, depth + 1, 0);
         yajl_gen_array_close(g);
         break;
     case yajl_t_true: yajl_gen_bool(g, 1); break;
@@ -51,6 +64,7 @@ static void gen_value(yajl_gen g, yajl_val v)
 int xl_list_long(struct pv_hv *hv, const uint32_t *ids, int n, FILE *out)
 {
     yajl_gen g = yajl_gen_alloc(NULL);
+    struct xs_handle *xsh = xs_open(0);
     const unsigned char *buf;
     size_t len;
     int i;
@@ -74,12 +88,20 @@ int xl_list_long(struct pv_hv *hv, const uint32_t *ids, int n, FILE *out)
                     err);
             continue;
         }
-        yajl_gen_map_open(g);
-        GSTR(g, "domid");
-        yajl_gen_integer(g, ids[i]);
-        GSTR(g, "config");
-        gen_value(g, v);
-        yajl_gen_map_close(g);
+        {
+            char path[64], *name = NULL;
+
+            snprintf(path, sizeof(path), "/local/domain/%u/name", ids[i]);
+            if (xsh)
+                name = xs_read(xsh, XBT_NULL, path, NULL);
+            yajl_gen_map_open(g);
+            GSTR(g, "domid");
+            yajl_gen_integer(g, ids[i]);
+            GSTR(g, "config");
+            gen_value_named(g, v, name, 0, 0);
+            yajl_gen_map_close(g);
+            free(name);
+        }
         yajl_tree_free(v);
     }
     yajl_gen_array_close(g);
@@ -88,6 +110,8 @@ int xl_list_long(struct pv_hv *hv, const uint32_t *ids, int n, FILE *out)
         fputs("\n", out);
     }
     yajl_gen_free(g);
+    if (xsh)
+        xs_close(xsh);
     (void)hv;
     return 0;
 }
