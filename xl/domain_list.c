@@ -1,7 +1,7 @@
 /* `xl list -l`: the stored configuration of each domain as JSON, in the
  * shape of xl 4.17's list_domains_details:
  *   [ { "domid": D, "config": <libxl-json userdata> }, ... ]
- * Domains without a stored config (Domain-0, or one being built) are left
+ * Domains without a stored config (one being built, say) are left
  * out, as xl leaves out those libxl_retrieve_domain_configuration fails on.
  * The stored text is parsed and regenerated so the indentation is xl's
  * whichever toolstack wrote it. */
