@@ -1,0 +1,177 @@
+/* `xl create`: the part after the configuration is understood.
+ *
+ * The config front end (xl/create.c of the config model, which parses
+ * xl.cfg into libxl/domcfg.h and handles -N) hands us a domain config; we
+ * turn it into builder params, create the domain under the host lock,
+ * attach the console if asked, unpause and leave a monitor behind.
+ *
+ * Devices (disk=, vif=) are refused until their backends are wired in, so a
+ * create never silently builds a guest without the disks it asked for. */
+#include "xl/domain_create.h"
+#include "xl/create.h"
+#include "xl/xl.h"
+#include "libxl/domcfg_json.h"
+#include "libxl/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xenctrl.h>
+
+#define XENCONSOLE "/usr/lib/xen-4.17/bin/xenconsole"
+
+int xl_console_exec(uint32_t domid, const char *type, int num)
+{
+    char d[16], n[16];
+    const char *path = getenv("PV_XENCONSOLE");
+
+    if (!path)
+        path = XENCONSOLE;
+    snprintf(d, sizeof(d), "%u", domid);
+    snprintf(n, sizeof(n), "%d", num);
+    execl(path, path, d, "--num", n, "--type", type, (char *)NULL);
+    fprintf(stderr, "xl: cannot run %s: %s\n", path, strerror(errno));
+    return 1;
+}
+
+int xl_create_from_params(struct pv_dom_params *p,
+                          const struct xl_create_flags *f)
+{
+    struct pv_dom_timing tm;
+    struct pv_hv hv;
+    uint32_t domid;
+    int lock, r;
+
+    if (pv_uuid_is_nil(p->uuid) && pv_uuid_generate(p->uuid)) {
+        fprintf(stderr, "xl: cannot generate a uuid\n");
+        return 1;
+    }
+    if (pv_hv_open(&hv))
+        return 1;
+    lock = pv_host_lock();
+    if (lock < 0) {
+        pv_hv_close(&hv);
+        return 1;
+    }
+    r = pv_dom_create(&hv, p, &domid, &tm);
+    pv_host_unlock(lock);
+    if (r) {
+        fprintf(stderr, "Failed to create domain \"%s\": nothing was left "
+                "behind.\n", p->name ? p->name : "");
+        pv_hv_close(&hv);
+        return 1;
+    }
+    PV_INFO((int)domid, "created \"%s\": make+pre %.1f ms, build %.1f ms, "
+            "xenstore %.1f ms (tree %.1f ms), userdata %.1f ms, total %.1f ms",
+            p->name, tm.create_ms, tm.build_ms, tm.xs_ms, tm.xs_tree_ms,
+            tm.userdata_ms, tm.total_ms);
+    if (!f->paused && xc_domain_unpause((xc_interface *)hv.xch, domid) < 0) {
+        fprintf(stderr, "xl: cannot unpause domain %u: %s\n", domid,
+                strerror(errno));
+        pv_dom_destroy(&hv, domid);
+        pv_hv_close(&hv);
+        return 1;
+    }
+    pv_hv_close(&hv);
+
+    if (f->foreground && !f->no_monitor)
+        return pv_monitor_run(p, domid) ? 1 : 0;
+    if (!f->no_monitor && pv_monitor_spawn(p, domid))
+        fprintf(stderr, "xl: warning: domain %u is running without a "
+                "monitor; on_poweroff/on_reboot actions will not happen\n",
+                domid);
+    if (f->console)
+        return xl_console_exec(domid, "pv", 0);
+    return 0;
+}
+
+/* ---- From the config model to builder params --------------------------- */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* libxl's setdefault for the fields the PV builder uses, then a copy.
+ * Returns 0 or prints why the config cannot be built here. */
+int xl_params_from_config(const struct pv_domain_config *c,
+                          struct pv_dom_params *p)
+{
+    const struct pv_domain_build_info *b = &c->b_info;
+    int avail;
+
+    pv_dom_params_init(p);
+    switch (c->c_info.type) {
+    case PV_DOMAIN_TYPE_PV: p->type = PV_DOM_PV; break;
+    case PV_DOMAIN_TYPE_PVH: p->type = PV_DOM_PVH; break;
+    default:
+        fprintf(stderr, "xl create: type=\"hvm\" is not supported by the "
+                "PV/PVH domain builder\n");
+        return -1;
+    }
+    if (c->num_disks || c->num_nics || c->num_pcidevs || c->num_vfbs ||
+        c->num_vkbs || c->num_channels || c->num_p9s || c->num_vtpms ||
+        c->num_usbctrls || c->num_usbdevs || c->num_dtdevs ||
+        c->num_pvcallsifs) {
+        fprintf(stderr, "xl create: %s: devices (disk=, vif=, ...) are not "
+                "supported by this build yet; nothing was created\n",
+                c->c_info.name ? c->c_info.name : "domain");
+        return -1;
+    }
+    if (b->bootloader || (c->b_info.pv.bootloader)) {
+        fprintf(stderr, "xl create: bootloader= is not supported; use "
+                "direct kernel boot (kernel=)\n");
+        return -1;
+    }
+    p->name = dup_or_null(c->c_info.name);
+    memcpy(p->uuid, c->c_info.uuid, 16);
+    p->kernel = dup_or_null(b->kernel);
+    p->ramdisk = dup_or_null(b->ramdisk);
+    p->cmdline = dup_or_null(b->cmdline);
+    if ((c->c_info.name && !p->name) || (b->kernel && !p->kernel) ||
+        (b->ramdisk && !p->ramdisk) || (b->cmdline && !p->cmdline))
+        return -1;
+    p->max_vcpus = b->max_vcpus > 0 ? (unsigned)b->max_vcpus : 1;
+    avail = pv_bitmap_count(&b->avail_vcpus);
+    p->avail_vcpus = avail > 0 ? (unsigned)avail : p->max_vcpus;
+    if (p->avail_vcpus > p->max_vcpus)
+        p->avail_vcpus = p->max_vcpus;
+    /* libxl__domain_build_info_setdefault: 32 MB when nothing is said */
+    p->max_kb = b->max_memkb != PV_MEMKB_DEFAULT ? b->max_memkb : 32 * 1024;
+    p->target_kb = b->target_memkb != PV_MEMKB_DEFAULT ? b->target_memkb
+                                                       : p->max_kb;
+    p->on_poweroff = (enum pv_dom_action)c->on_poweroff;
+    p->on_reboot = (enum pv_dom_action)c->on_reboot;
+    p->on_crash = (enum pv_dom_action)c->on_crash;
+    p->on_watchdog = (enum pv_dom_action)c->on_watchdog;
+    p->json = pv_domain_config_to_json(c);
+    if (!p->json) {
+        fprintf(stderr, "Failed to convert domain configuration to JSON\n");
+        return -1;
+    }
+    return 0;
+}
+
+int xl_create_real(struct pv_domain_config *cfg,
+                   const struct xl_create_opts *o)
+{
+    struct xl_create_flags fl = {
+        .paused = o->paused,
+        .console = o->console_autoconnect,
+        .foreground = !o->daemonize && o->monitor,
+        .no_monitor = !o->monitor,
+        .quiet = o->quiet,
+    };
+    struct pv_dom_params p;
+    int rc;
+
+    if (xl_params_from_config(cfg, &p)) {
+        pv_dom_params_dispose(&p);
+        return 1;
+    }
+    rc = xl_create_from_params(&p, &fl);
+    pv_dom_params_dispose(&p);
+    return rc;
+}
