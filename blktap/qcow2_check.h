@@ -1,0 +1,40 @@
+/* qcow2 consistency check and repair, compatible with `qemu-img check`.
+ *
+ * The checker works on the on-disk format alone (an fd), not through the
+ * engine's caches: it must be able to judge images the engine refuses, and it
+ * must never trust the structures it is checking.  Verdicts, counts and the
+ * messages printed to the log follow QEMU's qcow2_check_refcounts() so that
+ * scripts written against qemu-img see the same thing from pvimg. */
+#ifndef BLKTAP_QCOW2_CHECK_H
+#define BLKTAP_QCOW2_CHECK_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum qcow2_fix {
+    QCOW2_FIX_LEAKS  = 1,   /* -r leaks */
+    QCOW2_FIX_ERRORS = 2,   /* -r all = LEAKS|ERRORS */
+};
+
+struct qcow2_check_result {
+    int64_t corruptions;
+    int64_t leaks;
+    int64_t check_errors;
+    int64_t corruptions_fixed;
+    int64_t leaks_fixed;
+    int64_t image_end_offset;
+    int64_t total_clusters;
+    int64_t allocated_clusters;
+    int64_t fragmented_clusters;
+    int64_t compressed_clusters;
+};
+
+/* Check (and with FIX, repair) the qcow2 image open on FD (O_RDWR when FIX
+ * is non-zero).  Messages about individual problems go to LOG in qemu-img's
+ * wording.  Returns 0 when the check ran (its findings are in *RES), or
+ * -errno when the image cannot be checked at all; then ERRBUF holds a
+ * qemu-style reason ("Image is not in qcow2 format", ...). */
+int qcow2_check_fd(int fd, int fix, struct qcow2_check_result *res,
+                   FILE *log, char *errbuf, size_t errlen);
+
+#endif
