@@ -149,8 +149,9 @@ struct image_extent {
     unsigned flags;         /* IMAGE_EXT_* */
     uint64_t host_offset;   /* in layer's file, if IMAGE_EXT_OFFSET */
     int depth;              /* 0 = this image, 1 = its backing, ...;
-                               for unallocated-anywhere: chain length */
-    struct image *layer;    /* the image at depth (NULL past the chain) */
+                               unallocated in the whole chain: the depth
+                               of the last image (as qemu-img map) */
+    struct image *layer;    /* the image allocating it, NULL if none */
 };
 
 enum {

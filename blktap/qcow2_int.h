@@ -100,6 +100,8 @@ struct qcow2_cache {
     unsigned n;
     uint64_t tick;
     bool is_l2;                 /* convert byte order on load/store */
+    uint32_t csize;
+    void *tmp;                  /* byte-order conversion buffer */
 };
 
 struct qcow2_pending_free {
@@ -170,6 +172,12 @@ struct qcow2 {
     bool snapshot_view;
 
     pthread_mutex_t lock;
+
+    /* Added after the first API commit. */
+    uint8_t hdr_raw[512];       /* first sector as read: unknown fields kept */
+    uint64_t snaptable_len;     /* bytes of the snapshot table on disk */
+    uint64_t host_end;          /* end of the host file incl. allocations */
+    bool opened;                /* fully validated; may mark corrupt on disk */
 };
 
 /* ---- qcow2.c: core, header --------------------------------------------- */
@@ -191,6 +199,15 @@ int qcow2__write_header_fields(struct qcow2 *q);
 /* Crash-safe ordered metadata flush; fsync barriers unless no_sync. */
 int qcow2__flush_locked(struct qcow2 *q);
 uint64_t qcow2__file_size(struct qcow2 *q);
+/* Steps of the flush: refcount blocks + table (with barriers). */
+int qcow2__flush_refcounts_locked(struct qcow2 *q);
+int qcow2__write_l1_locked(struct qcow2 *q);
+/* Before the first change: refuse if corrupt, clear autoclear bits, set
+ * the dirty bit if lazy refcounts are in use. */
+int qcow2__prepare_write_locked(struct qcow2 *q);
+int qcow2__mark_dirty_locked(struct qcow2 *q);
+int qcow2__encode_header_cluster(struct qcow2 *q, uint8_t *buf);
+const char *qcow2__feature_name(struct image *img, int type, int bit);
 /* Does [off, off+len) overlap metadata (header, L1, reftable, snapshot
  * table, snapshot L1 tables)?  Returns the name of what it overlaps. */
 const char *qcow2__overlaps_metadata(struct qcow2 *q, uint64_t off, uint64_t len);

@@ -1,0 +1,7 @@
+# blktap/: the image engine (raw, qcow2) -> libpvblk.a.  The CLI (pvimg),
+# check/repair and the block backend build on it.
+BLKTAP_SRCS := $(filter-out blktap/pvimg%.c,$(wildcard blktap/*.c))
+$(eval $(call archive,pvblk,$(BLKTAP_SRCS)))
+LIBPVBLK := $(LIBDIR)/libpvblk.a
+PV_ARCHIVES += $(LIBPVBLK)
+PV_LINK_LIBS += -lz -lzstd -lpthread

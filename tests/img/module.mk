@@ -1,0 +1,12 @@
+# tests/img/: image engine interop and crash tests driven by imgdrv.
+IMGDRV := $(BUILD)/tools/imgdrv
+$(IMGDRV): $(OBJ)/tests/img/imgdrv.o $(LIBPVBLK) $(LIBPVXL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBPVBLK) $(LIBPVXL) -lz -lzstd -lpthread
+
+.PHONY: check-img-interop check-img-crash
+check-img-interop: $(IMGDRV)
+	tests/img/interop.sh $(IMGDRV)
+check-img-crash: $(IMGDRV)
+	tests/img/crash.sh $(IMGDRV) $${IMG_CRASH_ITERS:-12}
+CHECK_STEPS += check-img-interop check-img-crash
