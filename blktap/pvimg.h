@@ -52,6 +52,10 @@ int pvimg_opts_parse(struct pvimg_opts *o, const char *s);
 const char *pvimg_opts_get(const struct pvimg_opts *o, const char *key);
 void pvimg_opts_free(struct pvimg_opts *o);
 
+/* The QemuOpts stage: unknown keys and unparsable numbers are refused
+ * before anything is printed (values are validated later). */
+int pvimg_create_opts_syntax(enum image_format fmt, const struct pvimg_opts *o,
+                             const char *filename);
 /* Fill image_create_opts from -o options (format already set in *co).
  * Prints qemu-img's message and returns -EINVAL on a bad option. */
 int pvimg_create_opts_apply(struct image_create_opts *co,

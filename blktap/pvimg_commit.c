@@ -72,7 +72,7 @@ int pvimg_commit(int argc, char **argv)
     struct image *top = NULL, *base = NULL;
     uint8_t *buf = NULL;
     int rc = 1;
-    if (pvimg_open(file, fmt, drop ? 0 : IMAGE_O_RDWR, &top) < 0)
+    if (pvimg_open(file, fmt, 0, &top) < 0)
         goto out;
     struct image *bl = image__backing(top);
     if (!bl) {
@@ -132,9 +132,19 @@ int pvimg_commit(int argc, char **argv)
         pvimg_err("error while committing: %s", image__errmsg());
         goto out;
     }
-    if (!drop && image__discard(top, 0, size) < 0) {
-        pvimg_err("Could not empty %s: %s", file, image__errmsg());
-        goto out;
+    if (!drop) {
+        /* Empty the top: opened without its backing, a discard leaves the
+         * clusters unallocated (not zero-flagged), so the base shows through. */
+        enum image_format tf = image__format(top);
+        image__close(top);
+        top = NULL;
+        struct image_open_opts eo = { .format = tf, .flags = IMAGE_O_RDWR | IMAGE_O_NO_BACKING };
+        if (pvimg_open_opts(file, &eo, &top) < 0)
+            goto out;
+        if (image__discard(top, 0, size) < 0) {
+            pvimg_err("Could not empty %s: %s", file, image__errmsg());
+            goto out;
+        }
     }
     pvimg_progress_end(&prog);
     rc = 0;

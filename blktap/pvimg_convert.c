@@ -385,6 +385,11 @@ int pvimg_convert(int argc, char **argv)
         cv.cluster = 512;
     cv.sparse = sparse != 0;
     cv.granule = sparse ? sparse : 1ULL << 20;
+    /* qcow2 allocates whole clusters: skipping a zero run inside one would
+     * only leave a hole in an allocated cluster (qemu-img aligns the same
+     * way, and its map would report such holes) */
+    if (sparse && co.format == IMAGE_FMT_QCOW2 && cv.granule < cv.cluster)
+        cv.granule = cv.cluster;
     cv.this_layer = backing != NULL;
     cv.zero_writes = (no_create && !target_zero) || backing != NULL;
     /* jobs: whole clusters, big enough to amortise the locking */

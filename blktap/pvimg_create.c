@@ -30,11 +30,10 @@ static void print_formatting(const char *file, const struct image_create_opts *c
         printf("\n");
         return;
     }
-    v = pvimg_opts_get(o, "cluster_size");
-    if (v)
-        printf(" cluster_size=%s", v);
-    else
-        printf(" cluster_size=65536");
+    uint64_t n = 65536;
+    if ((v = pvimg_opts_get(o, "cluster_size")))
+        pvimg_parse_size(v, &n);
+    printf(" cluster_size=%" PRIu64, n);
     v = pvimg_opts_get(o, "extended_l2");
     printf(" extended_l2=%s", v ? v : "off");
     if ((v = pvimg_opts_get(o, "preallocation")))
@@ -51,7 +50,7 @@ static void print_formatting(const char *file, const struct image_create_opts *c
     v = pvimg_opts_get(o, "lazy_refcounts");
     printf(" lazy_refcounts=%s", v ? v : "off");
     v = pvimg_opts_get(o, "refcount_bits");
-    printf(" refcount_bits=%s", v ? v : "16");
+    printf(" refcount_bits=%llu", v ? strtoull(v, NULL, 10) : 16ULL);
     printf("\n");
 }
 
@@ -127,10 +126,17 @@ int pvimg_create(int argc, char **argv)
         pvimg_usage_err("Unexpected argument: %s", argv[optind]);
         goto out;
     }
-    if (pvimg_create_opts_apply(&co, &opts, file) < 0)
+    if (pvimg_create_opts_syntax(co.format, &opts, file) < 0)
         goto out;
     if (backing)
         co.backing_file = backing;
+    else if (pvimg_opts_get(&opts, "backing_file"))
+        co.backing_file = pvimg_opts_get(&opts, "backing_file");
+    if (pvimg_opts_get(&opts, "size")) {
+        uint64_t sz = 0;
+        pvimg_parse_size(pvimg_opts_get(&opts, "size"), &sz);
+        co.size = sz;
+    }
     if (backing_fmt && pvimg_fmt_parse(backing_fmt, &co.backing_format) < 0)
         goto out;
     if (!backing_fmt && pvimg_opts_get(&opts, "backing_fmt"))
@@ -161,7 +167,8 @@ int pvimg_create(int argc, char **argv)
         }
         /* the overlay takes the size of its backing file */
         struct image *b = NULL;
-        struct image_open_opts oo = { .format = co.backing_format, .flags = IMAGE_O_NO_BACKING };
+        struct image_open_opts oo = { .flags = IMAGE_O_NO_BACKING };
+        image_format_parse(backing_fmt, &oo.format);
         if (image__open(co.backing_file, &oo, &b) < 0) {
             pvimg_err("%s: Could not open backing image: %s", file, image__errmsg());
             goto out;
@@ -175,6 +182,17 @@ int pvimg_create(int argc, char **argv)
     if (!quiet) {
         print_formatting(file, &co, &opts, backing_fmt);
         fflush(stdout);
+    }
+    {
+        /* qemu-img prints the option list before the driver checks values */
+        const char *bf = co.backing_file;
+        uint64_t sz = co.size;
+        if (pvimg_create_opts_apply(&co, &opts, file) < 0)
+            goto out;
+        co.backing_file = bf;
+        co.size = sz;
+        if (backing_fmt && pvimg_fmt_parse(backing_fmt, &co.backing_format) < 0)
+            goto out;
     }
     int r = image__create(file, &co);
     if (r < 0) {

@@ -453,8 +453,12 @@ static bool map_mergeable(const struct map_ent *a, const struct map_ent *b)
     return !a->file || !strcmp(a->file, b->file);
 }
 
-static void map_print(const struct map_ent *e, bool json, bool *first)
+static int map_print(const struct map_ent *e, bool json, bool *first)
 {
+    if (!json && e->data && !e->has_offset) {
+        pvimg_err("File contains external, encrypted or compressed clusters.");
+        return -1;
+    }
     if (json) {
         printf("%s{ \"start\": %" PRIu64 ", \"length\": %" PRIu64 ", \"depth\": %d, "
                "\"present\": %s, \"zero\": %s, \"data\": %s",
@@ -472,6 +476,57 @@ static void map_print(const struct map_ent *e, bool json, bool *first)
         printf("%-16s%-16s%-16s%s\n", a, b, c, e->file);
     }
     *first = false;
+    return 0;
+}
+
+/* For layers QEMU considers metadata-preallocated, split a data extent at
+ * the host file's holes and flag those parts zero (qemu's BDRV_BLOCK_RECURSE). */
+struct prealloc_cache {
+    struct image *layer;
+    int prealloc;
+};
+
+static bool layer_preallocated(struct image *layer, struct prealloc_cache *pc, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (pc[i].layer == layer)
+            return pc[i].prealloc > 0;
+        if (!pc[i].layer) {
+            pc[i].layer = layer;
+            pc[i].prealloc = image__format(layer) == IMAGE_FMT_QCOW2
+                             ? qcow2_metadata_preallocated(image__fd(layer)) : 0;
+            return pc[i].prealloc > 0;
+        }
+    }
+    return false;
+}
+
+/* Length of the run at host offset OFF (<= LEN) and whether it is a hole. */
+static uint64_t host_run(int fd, uint64_t off, uint64_t len, bool *hole)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        *hole = false;
+        return len;
+    }
+    if (off >= (uint64_t)st.st_size) {
+        *hole = true;
+        return len;
+    }
+    off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+    if (d < 0) {
+        *hole = errno == ENXIO;
+        return len;
+    }
+    if ((uint64_t)d > off) {
+        *hole = true;
+        return (uint64_t)d - off < len ? (uint64_t)d - off : len;
+    }
+    off_t h = lseek(fd, (off_t)off, SEEK_HOLE);
+    *hole = false;
+    if (h < 0 || (uint64_t)h <= off)
+        return len;
+    return (uint64_t)h - off < len ? (uint64_t)h - off : len;
 }
 
 static int chain_len(struct image *img)
@@ -530,6 +585,7 @@ int pvimg_map(int argc, char **argv)
     if (!json)
         printf("%-16s%-16s%-16s%s\n", "Offset", "Length", "Mapped to", "File");
     struct map_ent cur = { 0 };
+    struct prealloc_cache pcache[IMAGE_CHAIN_HARD_MAX] = { { 0 } };
     bool have = false, first = true;
     int rc = 0;
     for (uint64_t off = start; off < end;) {
@@ -552,20 +608,29 @@ int pvimg_map(int argc, char **argv)
         if (e.depth > depth_max)
             e.depth = depth_max;
         e.file = (e.has_offset && x.layer) ? image__filename(x.layer) : NULL;
+        if (e.data && e.has_offset && x.layer &&
+            layer_preallocated(x.layer, pcache, (int)(sizeof(pcache) / sizeof(pcache[0])))) {
+            bool hole;
+            e.length = host_run(image__fd(x.layer), e.offset, e.length, &hole);
+            e.zero = hole;
+            x.length = e.length;
+        }
         if (have && map_mergeable(&cur, &e)) {
             cur.length += e.length;
         } else {
-            if (have)
-                map_print(&cur, json, &first);
+            if (have && map_print(&cur, json, &first) < 0) {
+                rc = 1;
+                break;
+            }
             cur = e;
             have = true;
         }
         off += x.length;
     }
     if (rc == 0) {
-        if (have)
-            map_print(&cur, json, &first);
-        if (json)
+        if (have && map_print(&cur, json, &first) < 0)
+            rc = 1;
+        else if (json)
             printf("%s]\n", first ? "[" : "");
     }
     image__close(img);
@@ -637,6 +702,9 @@ int pvimg_measure(int argc, char **argv)
         co.size = size;
     }
     uint64_t req = 0, full = 0;
+    /* qemu reports the (here always empty) persistent bitmaps when both
+     * sides are qcow2 */
+    bool bitmaps = src && image__format(src) == IMAGE_FMT_QCOW2 && co.format == IMAGE_FMT_QCOW2;
     int r = image__measure(&co, src, &req, &full);
     image__close(src);
     if (r < 0) {
@@ -646,12 +714,16 @@ int pvimg_measure(int argc, char **argv)
     if (json) {
         struct pvimg_json j;
         pvimg_json_begin(&j, stdout, '{');
+        if (bitmaps)
+            pvimg_json_uint(&j, "bitmaps", 0);
         pvimg_json_uint(&j, "required", req);
         pvimg_json_uint(&j, "fully-allocated", full);
         pvimg_json_end(&j, '}');
     } else {
         printf("required size: %" PRIu64 "\n", req);
         printf("fully allocated size: %" PRIu64 "\n", full);
+        if (bitmaps)
+            printf("bitmaps size: 0\n");
     }
     rc = 0;
 out:

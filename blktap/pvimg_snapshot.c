@@ -40,8 +40,7 @@ int pvimg_snapshot(int argc, char **argv)
     }
     if (optind != argc - 1)
         return pvimg_usage_err("Expecting one image file name");
-    if (!action)
-        action = SN_LIST;
+    /* qemu-img opens the image and does nothing without an action */
     const char *file = argv[optind];
     struct image *img;
     unsigned flags = IMAGE_O_NO_BACKING | (action == SN_LIST ? 0 : IMAGE_O_RDWR);
@@ -49,6 +48,8 @@ int pvimg_snapshot(int argc, char **argv)
         return 1;
     int rc = 0, r = 0;
     switch (action) {
+    case 0:
+        break;
     case SN_LIST:
         if (image__format(img) == IMAGE_FMT_QCOW2)
             pvimg_snapshot_table(img);

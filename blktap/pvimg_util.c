@@ -192,6 +192,43 @@ static int parse_bool(const char *v, bool *out)
     return -EINVAL;
 }
 
+int pvimg_create_opts_syntax(enum image_format fmt, const struct pvimg_opts *o,
+                             const char *filename)
+{
+    static const char *const raw_keys[] = { "size", "preallocation", NULL };
+    static const char *const q_keys[] = { "size", "preallocation", "cluster_size", "compat",
+        "lazy_refcounts", "refcount_bits", "compression_type", "backing_file", "backing_fmt",
+        "extended_l2", NULL };
+    const char *const *keys = fmt == IMAGE_FMT_RAW ? raw_keys : q_keys;
+    for (int i = 0; i < o->n; i++) {
+        const char *k = o->v[i].key;
+        bool known = false;
+        for (int j = 0; keys[j]; j++)
+            known |= !strcmp(keys[j], k);
+        if (!known) {
+            pvimg_err("%s: Invalid parameter '%s'", filename, k);
+            return -EINVAL;
+        }
+        uint64_t n;
+        if ((!strcmp(k, "size") || !strcmp(k, "cluster_size")) &&
+            pvimg_parse_size(o->v[i].val, &n) < 0) {
+            pvimg_err("%s: Parameter '%s' expects a non-negative number below 2^64\n"
+                      "Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\n"
+                      "and exabytes, respectively.", filename, k);
+            return -EINVAL;
+        }
+        if (!strcmp(k, "refcount_bits")) {
+            char *end;
+            (void)strtoull(o->v[i].val, &end, 10);
+            if (*end || end == o->v[i].val) {
+                pvimg_err("%s: Parameter 'refcount_bits' expects a number", filename);
+                return -EINVAL;
+            }
+        }
+    }
+    return 0;
+}
+
 int pvimg_create_opts_apply(struct image_create_opts *co,
                             const struct pvimg_opts *o, const char *filename)
 {
@@ -300,6 +337,17 @@ int pvimg_fmt_parse(const char *name, enum image_format *out)
     return 0;
 }
 
+static bool has_qcow2_magic(const char *path)
+{
+    unsigned char m[4] = { 0 };
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return true;    /* let the engine's message stand */
+    size_t n = fread(m, 1, 4, f);
+    fclose(f);
+    return n == 4 && m[0] == 'Q' && m[1] == 'F' && m[2] == 'I' && m[3] == 0xfb;
+}
+
 int pvimg_open_opts(const char *path, struct image_open_opts *oo, struct image **out)
 {
     int r = image__open(path, oo, out);
@@ -307,7 +355,21 @@ int pvimg_open_opts(const char *path, struct image_open_opts *oo, struct image *
         const char *m = image__errmsg();
         if (!m || !*m)
             m = strerror(-r);
-        pvimg_err("Could not open '%s': %s", path, m);
+        if (r == -ENOENT)
+            pvimg_err("Could not open '%s': Could not open '%s': %s", path, path, strerror(ENOENT));
+        else if (oo->format == IMAGE_FMT_QCOW2 && !has_qcow2_magic(path))
+            pvimg_err("Could not open '%s': Image is not in qcow2 format", path);
+        else
+            pvimg_err("Could not open '%s': %s", path, m);
+        return r;
+    }
+    if (oo->format == IMAGE_FMT_AUTO && (oo->flags & IMAGE_O_RDWR) &&
+        image__format(*out) == IMAGE_FMT_RAW) {
+        fflush(stdout);
+        fprintf(stderr, "WARNING: Image format was not specified for '%s' and probing guessed raw.\n"
+                "         Automatically detecting the format is dangerous for raw images, "
+                "write operations on block 0 will be restricted.\n"
+                "         Specify the 'raw' format explicitly to remove the restrictions.\n", path);
     }
     return r;
 }

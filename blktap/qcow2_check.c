@@ -1187,6 +1187,41 @@ static int mark_clean(struct ck *c)
     return r;
 }
 
+int qcow2_metadata_preallocated(int fd)
+{
+    struct qcow2_check_result dummy;
+    struct ck c = { .fd = fd, .res = &dummy };
+    struct stat st;
+    int r;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if ((r = load_header(&c, NULL, 0)) < 0 || (r = load_tables(&c, NULL, 0)) < 0)
+        goto out;
+    c.rb = malloc(c.cluster_size);
+    if (!c.rb) {
+        r = -ENOMEM;
+        goto out;
+    }
+    int64_t real_clusters = (int64_t)((uint64_t)st.st_blocks * 512 / c.cluster_size);
+    int64_t threshold = real_clusters * 10 / 9;
+    if (threshold < real_clusters + 2)
+        threshold = real_clusters + 2;
+    int64_t end = size_to_clusters(&c, (uint64_t)st.st_size), count = 0;
+    for (int64_t i = 0; i < end && count < threshold; i++) {
+        uint64_t rc;
+        if ((r = get_refcount(&c, i, &rc)) < 0)
+            goto out;
+        count += rc != 0;
+    }
+    r = count >= threshold;
+out:
+    free(c.rb);
+    free(c.rt);
+    free(c.l1);
+    free(c.snaps);
+    return r;
+}
+
 int qcow2_check_fd(int fd, int fix, struct qcow2_check_result *res,
                    FILE *log, char *errbuf, size_t errlen)
 {

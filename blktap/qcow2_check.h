@@ -37,4 +37,10 @@ struct qcow2_check_result {
 int qcow2_check_fd(int fd, int fix, struct qcow2_check_result *res,
                    FILE *log, char *errbuf, size_t errlen);
 
+/* QEMU's metadata-preallocation heuristic: 1 when more clusters have a
+ * refcount than the host file really allocates (by more than 10%), 0 when
+ * not, -errno on error.  qemu-img map then looks through to the host file
+ * for holes, so pvimg map does the same to report identical extents. */
+int qcow2_metadata_preallocated(int fd);
+
 #endif

@@ -63,7 +63,7 @@ test_resize() {
     expect "shrunk image keeps data" $QEMU_IMG compare ref.raw p.qcow2
     same_as_qemu2 "resize --shrink -" "$PWD/q.qcow2" "$PWD/p.qcow2" resize --shrink @ -- -1M
     qemu_ok p.qcow2
-    same_as_qemu2 "virtual size" "$PWD/q.qcow2" "$PWD/p.qcow2" info --output=json @
+    IGNORE_DISK_SIZE=1 same_as_qemu2 "virtual size" "$PWD/q.qcow2" "$PWD/p.qcow2" info --output=json @
     cp ref.raw r.img
     expect "resize raw" "$PVIMG" resize -f raw r.img 4M
     expect "raw size" test "$(stat -c %s r.img)" = 4194304

@@ -44,7 +44,7 @@ test_pvimg_written_read_by_qemu() {
     $QEMU_IMG convert -O qcow2 -c ref.raw src.qcow2
     expect "qcow2->qcow2" "$PVIMG" convert -f qcow2 -O qcow2 src.qcow2 p.qcow2
     qemu_ok p.qcow2
-    expect "qcow2->qcow2 content" $QEMU_IMG compare -s ref.raw p.qcow2
+    expect "qcow2->qcow2 content" $QEMU_IMG compare ref.raw p.qcow2
     expect "qcow2->raw" "$PVIMG" convert -O raw src.qcow2 p.raw
     expect "qcow2->raw content" cmp ref.raw p.raw
     # -n into an existing image that holds other data
