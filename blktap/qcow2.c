@@ -233,10 +233,21 @@ int qcow2__encode_header_cluster(struct qcow2 *q, uint8_t *buf)
     uint32_t pos = hl, need = hl + 8;
     size_t blen = q->backing_file ? strlen(q->backing_file) : 0;
 
+    bool skip_names = false;
+
     if (q->backing_format)
         need += 8 + ((strlen(q->backing_format) + 7) & ~7u);
     for (unsigned i = 0; i < q->n_exts; i++)
         need += 8 + ((q->exts[i].len + 7) & ~7u);
+    if (need + blen > q->cluster_size) {
+        /* The feature-name table is informative only: QEMU leaves it out
+         * when small clusters leave no room, so do we. */
+        for (unsigned i = 0; i < q->n_exts; i++)
+            if (q->exts[i].magic == QCOW2_EXT_FEATURE_NAMES) {
+                need -= 8 + ((q->exts[i].len + 7) & ~7u);
+                skip_names = true;
+            }
+    }
     if (need + blen > q->cluster_size)
         return image__err(-ENOSPC, "'%s': header extensions and backing name do not fit "
                           "in the first cluster (%u bytes)", q->img->filename, q->cluster_size);
@@ -246,7 +257,8 @@ int qcow2__encode_header_cluster(struct qcow2 *q, uint8_t *buf)
         put_ext(buf, &pos, QCOW2_EXT_BACKING_FMT, q->backing_format,
                 strlen(q->backing_format));
     for (unsigned i = 0; i < q->n_exts; i++)
-        put_ext(buf, &pos, q->exts[i].magic, q->exts[i].data, q->exts[i].len);
+        if (!(skip_names && q->exts[i].magic == QCOW2_EXT_FEATURE_NAMES))
+            put_ext(buf, &pos, q->exts[i].magic, q->exts[i].data, q->exts[i].len);
     put_ext(buf, &pos, QCOW2_EXT_END, NULL, 0);
     if (blen) {
         q->h.backing_file_offset = pos;

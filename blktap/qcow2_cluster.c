@@ -43,6 +43,10 @@ int qcow2__check_l1e(struct qcow2 *q, uint64_t idx, uint64_t l1e)
     if (off + q->cluster_size > q->host_end)
         return qcow2__corrupt(q, "L2 table at 0x%llx (L1 entry %llu) lies past the end of "
                               "the file", (unsigned long long)off, (unsigned long long)idx);
+    const char *what = qcow2__overlaps_metadata(q, off, q->cluster_size);
+    if (what)
+        return qcow2__corrupt(q, "L2 table at 0x%llx (L1 entry %llu) overlaps %s",
+                              (unsigned long long)off, (unsigned long long)idx, what);
     return 0;
 }
 
@@ -68,16 +72,7 @@ int qcow2__check_l2e(struct qcow2 *q, uint64_t vc, uint64_t l2e)
 
 static int l2_table_ok(struct qcow2 *q, uint64_t l1i, uint64_t l2off)
 {
-    const char *what;
-    int rc = qcow2__check_l1e(q, l1i, l2off);
-
-    if (rc)
-        return rc;
-    what = qcow2__overlaps_metadata(q, l2off, q->cluster_size);
-    if (what)
-        return qcow2__corrupt(q, "L2 table at 0x%llx (L1 entry %llu) overlaps %s",
-                              (unsigned long long)l2off, (unsigned long long)l1i, what);
-    return 0;
+    return qcow2__check_l1e(q, l1i, l2off);
 }
 
 int qcow2__get_l2e(struct qcow2 *q, uint64_t vc, uint64_t *l2e)

@@ -68,6 +68,8 @@ int qcow2__snapshots_load(struct qcow2 *q)
         uint32_t extra, idl, nl;
         uint8_t *var;
 
+        q->n_snaps = i + 1;     /* so a failure below frees this entry */
+
         if (pos + SNAP_FIXED > QCOW2_MAX_SNAPTABLE_BYTES || off + pos + SNAP_FIXED > fsize)
             return qcow2__corrupt(q, "snapshot table entry %u runs off the end of the file", i);
         if ((rc = qcow2__pread(q, h, SNAP_FIXED, off + pos)))
@@ -124,7 +126,6 @@ int qcow2__snapshots_load(struct qcow2 *q)
             return qcow2__corrupt(q, "snapshot %s L1 table at 0x%llx is misaligned or past "
                                   "the end of the file", s->id,
                                   (unsigned long long)s->l1_offset);
-        q->n_snaps = i + 1;
     }
     q->snaptable_len = pos;
     return 0;
