@@ -392,9 +392,19 @@ int pvimg_check(int argc, char **argv)
     fflush(stdout);
     int r = qcow2_check_fd(fd, fix, &res, stderr, why, sizeof(why));
     if (r < 0 && why[0]) {
-        /* could not even parse the header: qemu fails the open */
         close(fd);
-        pvimg_err("Could not open '%s': %s", name, why);
+        if (res.open_failed) {
+            /* could not even parse the header: qemu fails the open */
+            pvimg_err("Could not open '%s': %s", name, why);
+        } else {
+            char *nl = strchr(why, '\n');
+            if (nl)
+                *nl = '\0';
+            pvimg_err("%s", why);
+            if (nl)
+                fprintf(stderr, "%s\n", nl + 1);
+            pvimg_err("Check failed: %s", strerror(-r));
+        }
         return 1;
     }
     if (r == 0 && (res.corruptions_fixed || res.leaks_fixed)) {

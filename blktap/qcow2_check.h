@@ -27,13 +27,17 @@ struct qcow2_check_result {
     int64_t allocated_clusters;
     int64_t fragmented_clusters;
     int64_t compressed_clusters;
+    /* set when qcow2_check_fd failed because the image cannot be opened at
+     * all (qemu-img: "Could not open"); clear when the check itself failed */
+    int open_failed;
 };
 
 /* Check (and with FIX, repair) the qcow2 image open on FD (O_RDWR when FIX
  * is non-zero).  Messages about individual problems go to LOG in qemu-img's
  * wording.  Returns 0 when the check ran (its findings are in *RES), or
  * -errno when the image cannot be checked at all; then ERRBUF holds a
- * qemu-style reason ("Image is not in qcow2 format", ...). */
+ * qemu-style reason ("Image is not in qcow2 format", ...) and
+ * res->open_failed says at which stage. */
 int qcow2_check_fd(int fd, int fix, struct qcow2_check_result *res,
                    FILE *log, char *errbuf, size_t errlen);
 

@@ -80,3 +80,21 @@ test_check_misc() {
     truncate -s 4096 v9.qcow2
     expect_rc 1 "check of an unsupported version fails" "$PVIMG" check v9.qcow2
 }
+
+# hdr FILE FIELD-OFFSET WIDTH VALUE: poke a big-endian header field
+hdr() { python3 "$here/qcow2poke.py" "$1" header "$2" "$3" "$4" >/dev/null; }
+
+test_check_bad_headers() {
+    # malformed headers (QEMU's CVE-2014-0143..0148 classes among them) are
+    # refused with qemu-img's message, before any allocation
+    local case
+    for case in "4 4 9" "20 4 30" "20 4 8" "100 4 50" "72 8 0x100" "96 4 7" \
+                "36 4 0x7fffffff" "48 8 0x10001" "56 4 0x7fffffff" "40 8 0x30100" \
+                "60 4 0x7fffffff" "64 8 0x123" "24 8 0x7fffffffffffffff" "8 8 0x20000"; do
+        $QEMU_IMG create -q -f qcow2 h.qcow2 1M
+        # shellcheck disable=SC2086
+        hdr h.qcow2 $case
+        same_as_qemu "bad header ($case)" check h.qcow2
+        rm -f h.qcow2
+    done
+}
