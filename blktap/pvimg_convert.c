@@ -3,10 +3,13 @@
  * convert splits the virtual disk into chunks that worker threads take in
  * turn (-m, default: one per CPU): each worker reads its chunk from the
  * source chain, skipping ranges the source reports as zero, classifies it in
- * granules (-S, or clusters with -c) as data / zero / skip and writes the
- * data runs, compressing cluster by cluster with -c.  The engine is thread
- * safe, so workers write concurrently; compressed clusters are placed by the
- * engine as they arrive (as qemu-img -W), which keeps every core busy. */
+ * granules (-S, or clusters with -c) as data / zero / skip, compresses
+ * cluster by cluster with -c, and writes the data runs.  Reading and
+ * compressing run in parallel; the writes of a chunk are serialised by one
+ * mutex: the engine is thread safe, but concurrent allocating writes only
+ * contend on its metadata lock (measured: 2 writers were 2x slower than 1),
+ * while a handoff per chunk costs nothing.  Compressed clusters are placed
+ * as chunks complete (as qemu-img -W), which keeps every core compressing. */
 #include "blktap/pvimg.h"
 
 #include <errno.h>
@@ -59,6 +62,7 @@ struct conv {
     bool sparse;                /* -S > 0 */
 
     pthread_mutex_t lock;
+    pthread_mutex_t write_lock;
     uint64_t next;
     uint64_t done;
     int err;
@@ -150,15 +154,21 @@ static int flush_run(struct conv *c, enum gstate st, const uint8_t *buf, uint64_
 static void *conv_worker(void *arg)
 {
     struct conv *c = arg;
-    uint8_t *buf = NULL, *cbuf = NULL, *skipmap = NULL, *pad = NULL;
+    uint8_t *buf = NULL, *cbuf = NULL, *skipmap = NULL, *pad = NULL, *cst = NULL;
+    size_t *clen = NULL, *coff = NULL;
     size_t cap = c->cluster * 2 + 4096;
+    size_t per_chunk = (size_t)(c->chunk / c->cluster) + 1;
     buf = malloc(c->chunk);
     skipmap = malloc(c->chunk / 512 + 1);
     if (c->compress) {
-        cbuf = malloc(cap);
+        /* room for every cluster of a chunk, each at most cap */
+        cbuf = malloc(cap * per_chunk);
         pad = malloc(c->cluster);
+        cst = malloc(per_chunk);
+        clen = malloc(per_chunk * sizeof(*clen));
+        coff = malloc(per_chunk * sizeof(*coff));
     }
-    if (!buf || !skipmap || (c->compress && (!cbuf || !pad))) {
+    if (!buf || !skipmap || (c->compress && (!cbuf || !pad || !cst || !clen || !coff))) {
         conv_fail(c, -ENOMEM, "Out of memory");
         goto out;
     }
@@ -179,28 +189,43 @@ static void *conv_worker(void *arg)
             break;
         }
         if (c->compress) {
-            for (uint64_t g = 0; g < len && r == 0; g += c->cluster) {
+            size_t ncl = (size_t)((len + c->cluster - 1) / c->cluster), used = 0;
+            for (size_t k = 0; k < ncl && r == 0; k++) {
+                uint64_t g = (uint64_t)k * c->cluster;
                 uint64_t gl = len - g < c->cluster ? len - g : c->cluster;
-                enum gstate st = granule_state(c, buf, skipmap, g, gl);
-                if (st != G_DATA) {
-                    r = flush_run(c, st, buf, g, off + g, gl);
+                cst[k] = granule_state(c, buf, skipmap, g, gl);
+                clen[k] = 0;
+                if (cst[k] != G_DATA)
                     continue;
-                }
                 const uint8_t *srcp = buf + g;
                 if (gl < c->cluster) {
                     memcpy(pad, buf + g, gl);
                     memset(pad + gl, 0, c->cluster - gl);
                     srcp = pad;
                 }
-                long cl = image__compress_cluster(c->dst, cbuf, cap, srcp);
+                long cl = image__compress_cluster(c->dst, cbuf + used, cap, srcp);
                 if (cl < 0)
                     r = (int)cl;
-                else if (cl > 0)
-                    r = image__write_precompressed(c->dst, off + g, cbuf, (size_t)cl);
+                else {
+                    clen[k] = (size_t)cl;
+                    coff[k] = used;
+                    used += (size_t)cl;
+                }
+            }
+            pthread_mutex_lock(&c->write_lock);
+            for (size_t k = 0; k < ncl && r == 0; k++) {
+                uint64_t g = (uint64_t)k * c->cluster;
+                uint64_t gl = len - g < c->cluster ? len - g : c->cluster;
+                if (cst[k] != G_DATA)
+                    r = flush_run(c, cst[k], buf, g, off + g, gl);
+                else if (clen[k])
+                    r = image__write_precompressed(c->dst, off + g, cbuf + coff[k], clen[k]);
                 else
                     r = image__pwrite(c->dst, buf + g, gl, off + g);
             }
+            pthread_mutex_unlock(&c->write_lock);
         } else {
+            pthread_mutex_lock(&c->write_lock);
             enum gstate run = G_SKIP;
             uint64_t run_start = 0;
             for (uint64_t g = 0; g < len && r == 0; g += c->granule) {
@@ -214,6 +239,7 @@ static void *conv_worker(void *arg)
             }
             if (r == 0)
                 r = flush_run(c, run, buf, run_start, off + run_start, len - run_start);
+            pthread_mutex_unlock(&c->write_lock);
         }
         if (r < 0) {
             conv_fail(c, r, "error while writing");
@@ -228,6 +254,9 @@ out:
     free(buf);
     free(cbuf);
     free(pad);
+    free(cst);
+    free(clen);
+    free(coff);
     free(skipmap);
     return NULL;
 }
@@ -259,10 +288,14 @@ int pvimg_convert(int argc, char **argv)
     struct pvimg_opts opts = { 0 };
     bool compress = false, progress = false, quiet = false, no_create = false;
     bool target_zero = false;
+    /* qemu-img convert writes the target with cache=unsafe unless told
+     * otherwise: no fsync at the end (-t writeback to get one) */
+    const char *cache = "unsafe";
     uint64_t sparse = 4096;
     long workers = 0;
     int c, rc = 1;
-    struct conv cv = { .lock = PTHREAD_MUTEX_INITIALIZER };
+    struct conv cv = { .lock = PTHREAD_MUTEX_INITIALIZER,
+                       .write_lock = PTHREAD_MUTEX_INITIALIZER };
     struct src *srcs = NULL;
     int nsrc = 0;
     pthread_t *th = NULL;
@@ -300,7 +333,8 @@ int pvimg_convert(int argc, char **argv)
             }
             break;
         }
-        case 't': case 'T': case 'W': case 'U': case 'C': case 'r':
+        case 't': cache = optarg; break;
+        case 'T': case 'W': case 'U': case 'C': case 'r':
         case OPT_OBJECT: case OPT_SALVAGE: case OPT_BITMAPS: case OPT_SKIP_BROKEN:
             break;
         case OPT_TARGET_IS_ZERO: target_zero = true; break;
@@ -367,6 +401,14 @@ int pvimg_convert(int argc, char **argv)
         }
     }
     struct image_open_opts to = { .format = co.format, .flags = IMAGE_O_RDWR };
+    if (!strcmp(cache, "unsafe"))
+        to.flags |= IMAGE_O_NO_SYNC;
+    else if (!strcmp(cache, "none") || !strcmp(cache, "directsync"))
+        to.flags |= IMAGE_O_DIRECT;
+    else if (strcmp(cache, "writeback") && strcmp(cache, "writethrough")) {
+        pvimg_err("Invalid cache option: %s", cache);
+        goto out;
+    }
     if (!backing)
         to.flags |= IMAGE_O_NO_BACKING;
     if (pvimg_open_opts(out_file, &to, &cv.dst) < 0)
@@ -394,6 +436,8 @@ int pvimg_convert(int argc, char **argv)
     cv.zero_writes = (no_create && !target_zero) || backing != NULL;
     /* jobs: whole clusters, big enough to amortise the locking */
     uint64_t chunk = compress ? (uint64_t)cv.cluster * 16 : 2ULL << 20;
+    if (compress && chunk > (4ULL << 20))
+        chunk = 4ULL << 20;
     if (chunk < cv.cluster)
         chunk = cv.cluster;
     chunk = (chunk + cv.cluster - 1) / cv.cluster * cv.cluster;
