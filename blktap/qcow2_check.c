@@ -98,6 +98,7 @@ struct ck {
     int64_t nb_clusters;          /* clusters the IMRT covers (as qemu's) */
     int64_t imrt_cap;             /* allocated, whole refcount blocks */
 
+    int64_t flen;                 /* host file length, -1: not known */
     uint8_t *rb;                  /* one-block refcount cache */
     uint64_t rb_off;
     bool corrupt_said;
@@ -175,11 +176,16 @@ static void say(struct ck *c, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Cached: inc_refcounts asks for every cluster it counts.  Anything that
+ * changes the length (the "outside image" repair) resets the cache. */
 static int64_t file_length(struct ck *c)
 {
     struct stat st;
+    if (c->flen >= 0)
+        return c->flen;
     if (fstat(c->fd, &st) < 0)
         return -errno;
+    c->flen = st.st_size;
     return st.st_size;
 }
 
@@ -764,6 +770,7 @@ static int check_refblocks(struct ck *c, bool *rebuild)
                     continue;
                 }
                 c->rb_off = 0;
+                c->flen = -1;
                 c->res->corruptions--;
                 c->res->corruptions_fixed++;
                 if (imrt_grow(c, cl + 1) < 0) {
@@ -947,6 +954,7 @@ static int write_refblocks(struct ck *c, int64_t first, int64_t end,
 static int rebuild_refcounts(struct ck *c)
 {
     uint64_t *table = NULL, entries = 0;
+    c->flen = -1;   /* the new structures may extend the file */
     int64_t toff = -1, tclusters = 0;
     bool grown;
     int r = write_refblocks(c, 0, c->nb_clusters, &table, &entries, &grown);
@@ -1011,6 +1019,7 @@ static int rebuild_refcounts(struct ck *c)
     }
     c->rb_off = 0;
 out:
+    c->flen = -1;
     free(table);
     return r;
 }
@@ -1110,6 +1119,7 @@ out:
 static int check_pass(struct ck *c)
 {
     struct qcow2_check_result *res = c->res;
+    c->flen = -1;
     int64_t flen = file_length(c), highest = 0;
     bool rebuild = false;
     int r;
@@ -1200,7 +1210,7 @@ static int mark_clean(struct ck *c)
 int qcow2_metadata_preallocated(int fd)
 {
     struct qcow2_check_result dummy;
-    struct ck c = { .fd = fd, .res = &dummy };
+    struct ck c = { .fd = fd, .res = &dummy, .flen = -1 };
     struct stat st;
     int r;
     if (fstat(fd, &st) < 0)
@@ -1235,7 +1245,7 @@ out:
 int qcow2_check_fd(int fd, int fix, struct qcow2_check_result *res,
                    FILE *log, char *errbuf, size_t errlen)
 {
-    struct ck c = { .fd = fd, .log = log, .fix = fix, .res = res };
+    struct ck c = { .fd = fd, .log = log, .fix = fix, .res = res, .flen = -1 };
     int r;
     memset(res, 0, sizeof(*res));
     if (errbuf && errlen)

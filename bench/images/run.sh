@@ -113,6 +113,14 @@ for size in 1G 100G; do
         t=$(best "rm -f ov.qcow2" "$bin" create -q -f qcow2 -b "base-$size.qcow2" -F qcow2 ov.qcow2)
         eval "o_$tool=$t"
     done
+    if [ "$size" = 100G ]; then
+        for tool in pv q; do
+            [ $tool = pv ] && bin=$PVIMG || bin=$QEMU_IMG
+            t=$(best ":" "$bin" check -q "base-$size.qcow2")
+            eval "k_$tool=$t"
+        done
+        row "check, $size prealloc=metadata (ms)" "$(echo "$k_pv * 1000 / 1" | bc)" "$(echo "$k_q * 1000 / 1" | bc)" "$(ratio "$k_q" "$k_pv")"
+    fi
     row "snapshot -c, $size prealloc=metadata (ms)" "$(echo "$s_pv * 1000 / 1" | bc)" "$(echo "$s_q * 1000 / 1" | bc)" "$(ratio "$s_q" "$s_pv")"
     row "create overlay on $size (ms)" "$(echo "$o_pv * 1000 / 1" | bc)" "$(echo "$o_q * 1000 / 1" | bc)" "$(ratio "$o_q" "$o_pv")"
 done
