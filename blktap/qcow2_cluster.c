@@ -480,7 +480,17 @@ int qcow2__block_status(struct image *img, uint64_t off, uint64_t len,
     qcow2__lock(q);
     rc = qcow2__get_l2e(q, vc, &l2e);
     t = classify(q, l2e);
-    for (uint64_t k = 1; !rc && n < len; k++) {
+    /* Bounded work per call: callers merge adjacent extents. */
+    for (uint64_t k = 1; !rc && n < len && k < (1u << 16); k++) {
+        uint64_t l1i = (vc + k) >> q->l2_bits;
+        if (t == C_UNALLOC && ((vc + k) & (l2_entries(q) - 1)) == 0 &&
+            (l1i >= q->l1_size || !(q->l1[l1i] & QCOW2_L1E_OFFSET_MASK))) {
+            /* A whole unallocated L2 range: skip it in one step. */
+            uint64_t span = l2_entries(q) << q->cluster_bits;
+            n = len - n < span ? len : n + span;
+            k += l2_entries(q) - 1;
+            continue;
+        }
         if ((rc = qcow2__get_l2e(q, vc + k, &e)) || classify(q, e) != t)
             break;
         if ((t == C_NORMAL || t == C_ZERO_ALLOC) &&
