@@ -545,7 +545,9 @@ static int inc_refcounts(struct ck *c, uint64_t offset, uint64_t size)
     int64_t flen = file_length(c);
     if (flen < 0)
         return (int)flen;
-    if (offset + size < offset || (int64_t)(offset + size) - flen >= (int64_t)c->cluster_size) {
+    /* (offsets from snapshot entries are raw 64-bit: no signed overflow) */
+    if (offset > (uint64_t)INT64_MAX - size ||
+        (int64_t)(offset + size) - flen >= (int64_t)c->cluster_size) {
         say(c, "ERROR: counting reference for region exceeding the end of the "
             "file by one cluster or more: offset 0x%" PRIx64 " size 0x%" PRIx64 "\n",
             offset, size);
@@ -695,6 +697,15 @@ static int check_l1(struct ck *c, uint64_t l1_offset, uint32_t l1_size,
     int r = inc_refcounts(c, l1_offset, (uint64_t)l1_size * 8);
     if (r < 0)
         return r;
+    /* entries past the end of the file read as zero (unused): only the part
+     * inside the file needs reading and walking */
+    int64_t flen = file_length(c);
+    if (flen < 0)
+        return (int)flen;
+    if (l1_offset >= (uint64_t)flen)
+        return 0;
+    if (l1_offset + (uint64_t)l1_size * 8 > (uint64_t)flen)
+        l1_size = (uint32_t)(((uint64_t)flen - l1_offset + 7) / 8);
     uint8_t *l1 = malloc((size_t)l1_size * 8);
     if (!l1) {
         c->res->check_errors++;
@@ -760,9 +771,8 @@ static int check_refblocks(struct ck *c, bool *rebuild)
                  * the refcount comparison then repairs its contents.  Unlike
                  * qemu we do not grow a file to an absurd size for a wild
                  * pointer (that would be making it worse): past twice the
-                 * larger of file and disk size, rebuild instead. */
-                uint64_t sane = 2 * ((uint64_t)flen > c->size ? (uint64_t)flen : c->size) +
-                                (1ULL << 30);
+                 * file size (+64 MiB), rebuild instead. */
+                uint64_t sane = 2 * (uint64_t)flen + (64ULL << 20);
                 errno = EFBIG;
                 if (off > sane || ftruncate(c->fd, (off_t)(off + c->cluster_size)) < 0) {
                     *rebuild = true;
