@@ -3,6 +3,7 @@
 #include "blktap/pvimg.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,6 +65,13 @@ static void help(void)
 
 int main(int argc, char **argv)
 {
+    /* Compression allocates and frees a deflate state (~270 KiB) per
+     * cluster.  With glibc's defaults each one is a fresh mmap, page faults
+     * and an munmap or madvise on free: syscalls that serialise the worker
+     * threads on the address-space lock (convert -c got slower with more
+     * threads).  Keep such buffers in the malloc arenas instead. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     pv_log_set_prog(PVIMG_PROG);
     /* the engine logs at error level; pvimg prints its own messages */
     pv_log_set_level(PV_LOG_ERROR + 1);
