@@ -87,6 +87,8 @@ void pvimg_snapshot_table(struct image *img)
         pvimg_snapshot_line(&list[i]);
 }
 
+static const char *const bitmap_flag_names[] = { "in-use", "auto" };
+
 static void info_human(struct image *img, const struct image_info *in, const char *name)
 {
     char a[32], b[32];
@@ -116,6 +118,20 @@ static void info_human(struct image *img, const struct image_info *in, const cha
         printf("    compression type: %s\n", image_compression_name(in->compression_type));
         if (in->version >= 3)
             printf("    lazy refcounts: %s\n", in->lazy_refcounts ? "true" : "false");
+        struct qcow2_bitmap_info *bm = NULL;
+        unsigned nbm = 0;
+        if (qcow2_read_bitmaps(image__fd(img), &bm, &nbm) == 0 && nbm) {
+            printf("    bitmaps:\n");
+            for (unsigned i = 0; i < nbm; i++) {
+                printf("        [%u]:\n            flags:\n", i);
+                for (unsigned f = 0, k = 0; f < 2; f++)
+                    if (bm[i].flags & (1u << f))
+                        printf("                [%u]: %s\n", k++, bitmap_flag_names[f]);
+                printf("            name: %s\n", bm[i].name);
+                printf("            granularity: %llu\n", 1ULL << bm[i].granularity_bits);
+            }
+        }
+        free(bm);
         printf("    refcount bits: %d\n", in->refcount_bits);
         if (in->version >= 3) {
             printf("    corrupt: %s\n", in->corrupt ? "true" : "false");
@@ -169,6 +185,24 @@ static void info_json(struct pvimg_json *j, struct image *img,
         pvimg_json_str(j, "compression-type", image_compression_name(in->compression_type));
         if (in->version >= 3)
             pvimg_json_bool(j, "lazy-refcounts", in->lazy_refcounts);
+        struct qcow2_bitmap_info *bm = NULL;
+        unsigned nbm = 0;
+        if (qcow2_read_bitmaps(image__fd(img), &bm, &nbm) == 0 && nbm) {
+            pvimg_json_open(j, "bitmaps", '[');
+            for (unsigned i = 0; i < nbm; i++) {
+                pvimg_json_open(j, NULL, '{');
+                pvimg_json_open(j, "flags", '[');
+                for (unsigned f = 0; f < 2; f++)
+                    if (bm[i].flags & (1u << f))
+                        pvimg_json_str(j, NULL, bitmap_flag_names[f]);
+                pvimg_json_close(j, ']');
+                pvimg_json_str(j, "name", bm[i].name);
+                pvimg_json_uint(j, "granularity", 1ULL << bm[i].granularity_bits);
+                pvimg_json_close(j, '}');
+            }
+            pvimg_json_close(j, ']');
+        }
+        free(bm);
         pvimg_json_int(j, "refcount-bits", in->refcount_bits);
         if (in->version >= 3) {
             pvimg_json_bool(j, "corrupt", in->corrupt);

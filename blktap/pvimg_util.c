@@ -480,10 +480,9 @@ void pvimg_json_open(struct pvimg_json *j, const char *key, char open)
 
 void pvimg_json_close(struct pvimg_json *j, char close)
 {
-    bool empty = j->empty[j->depth];
+    /* qemu's pretty printer breaks the line even for an empty container */
     j->depth--;
-    if (!empty)
-        json_indent(j);
+    json_indent(j);
     fputc(close, j->f);
 }
 

@@ -89,6 +89,12 @@ struct ck {
     uint64_t snapshots_size;
     struct snap *snaps;
     uint64_t incompat;
+    uint64_t autoclear;
+    uint32_t header_length;
+    /* persistent dirty bitmaps (autoclear bit 0 + header extension) */
+    uint32_t nb_bitmaps;
+    uint64_t bm_dir_offset;
+    uint64_t bm_dir_size;
     uint64_t l2_entries;
     unsigned csize_shift;
     uint64_t csize_mask;
@@ -258,8 +264,10 @@ static int load_header(struct ck *c, char *errbuf, size_t errlen)
             return fail_open(errbuf, errlen, EINVAL,
                              "qcow2 header exceeds cluster size");
         c->incompat = be64(h + 72);
+        c->autoclear = be64(h + 88);
         c->refcount_order = be32(h + 96);
     }
+    c->header_length = header_length;
     uint64_t backing_off = be64(h + 8);
     if (backing_off > c->cluster_size)
         return fail_open(errbuf, errlen, EINVAL, "Invalid backing file offset");
@@ -380,6 +388,115 @@ static int load_tables(struct ck *c, char *errbuf, size_t errlen)
     }
     c->snapshots_size = c->nb_snapshots ? off - c->snapshots_offset : 0;
     return 0;
+}
+
+/* Header extensions: only the bitmaps one matters here (its clusters are
+ * referenced and must be counted, or a repair would free live bitmaps).
+ * QEMU ignores it unless autoclear bit 0 says it is valid. */
+#define EXT_BITMAPS       0x23852875u
+#define AUTOCLEAR_BITMAPS ((uint64_t)1 << 0)
+
+static void load_extensions(struct ck *c)
+{
+    uint64_t off = c->header_length;
+    uint8_t e[8];
+    while (off + 8 <= c->cluster_size) {
+        if (read_at(c, off, e, 8) < 0)
+            return;
+        uint32_t magic = be32(e), len = be32(e + 4);
+        if (!magic)
+            return;
+        if (off + 8 + len > c->cluster_size)
+            return;
+        if (magic == EXT_BITMAPS && len >= 24 && (c->autoclear & AUTOCLEAR_BITMAPS)) {
+            uint8_t b[24];
+            if (read_at(c, off + 8, b, 24) < 0)
+                return;
+            c->nb_bitmaps = be32(b);
+            c->bm_dir_size = be64(b + 8);
+            c->bm_dir_offset = be64(b + 16);
+        }
+        off += 8 + ((len + 7) & ~7u);
+    }
+}
+
+/* qcow2_check_bitmaps_refcounts: the directory, each bitmap table and the
+ * data clusters it points to. */
+#define BME_OFFSET_MASK   0x00fffffffffffe00ULL
+#define BME_RESERVED_MASK 0xff000000000001feULL
+#define BME_ALL_ONES      1ULL
+#define BM_MAX_DIR_SIZE   (64ULL << 20)
+#define BM_MAX_TABLE      (64ULL << 20)
+
+static int inc_refcounts(struct ck *c, uint64_t offset, uint64_t size);
+
+static int check_bitmaps(struct ck *c)
+{
+    if (!c->nb_bitmaps)
+        return 0;
+    int r = inc_refcounts(c, c->bm_dir_offset, c->bm_dir_size);
+    if (r < 0)
+        return r;
+    if (c->bm_dir_size > BM_MAX_DIR_SIZE || c->bm_dir_size < 24) {
+        c->res->corruptions++;
+        return 0;
+    }
+    uint8_t *dir = malloc(c->bm_dir_size);
+    if (!dir) {
+        c->res->check_errors++;
+        return -ENOMEM;
+    }
+    if ((r = read_at(c, c->bm_dir_offset, dir, c->bm_dir_size)) < 0) {
+        free(dir);
+        c->res->check_errors++;
+        return r;
+    }
+    uint64_t pos = 0;
+    for (uint32_t i = 0; i < c->nb_bitmaps; i++) {
+        if (pos + 24 > c->bm_dir_size) {
+            c->res->corruptions++;
+            break;
+        }
+        uint64_t toff = be64(dir + pos);
+        uint32_t tsize = be32(dir + pos + 8);
+        uint16_t name_size = be16(dir + pos + 18);
+        uint32_t extra = be32(dir + pos + 20);
+        pos += (24 + (uint64_t)extra + name_size + 7) & ~7ULL;
+        if ((uint64_t)tsize * 8 > BM_MAX_TABLE) {
+            c->res->corruptions++;
+            continue;
+        }
+        if ((r = inc_refcounts(c, toff, (uint64_t)tsize * 8)) < 0)
+            break;
+        if (!tsize)
+            continue;
+        uint8_t *t = malloc((size_t)tsize * 8);
+        if (!t) {
+            c->res->check_errors++;
+            r = -ENOMEM;
+            break;
+        }
+        if (off_in_cluster(c, toff) || read_at(c, toff, t, (size_t)tsize * 8) < 0) {
+            free(t);
+            c->res->corruptions++;
+            break;
+        }
+        for (uint32_t k = 0; k < tsize; k++) {
+            uint64_t ent = be64(t + 8 * k), o = ent & BME_OFFSET_MASK;
+            if ((ent & BME_RESERVED_MASK) ||
+                (o && ((ent & BME_ALL_ONES) || off_in_cluster(c, o)))) {
+                c->res->corruptions++;
+                continue;
+            }
+            if (o && (r = inc_refcounts(c, o, c->cluster_size)) < 0)
+                break;
+        }
+        free(t);
+        if (r < 0)
+            break;
+    }
+    free(dir);
+    return r < 0 ? r : 0;
 }
 
 /* ---- on-disk refcounts ----------------------------------------------- */
@@ -839,6 +956,8 @@ static int calculate_refcounts(struct ck *c, bool *rebuild)
         return r;
     if ((r = inc_refcounts(c, c->rt_offset, c->rt_size * 8)) < 0)
         return r;
+    if ((r = check_bitmaps(c)) < 0)
+        return r;
     return check_refblocks(c, rebuild);
 }
 
@@ -1252,6 +1371,59 @@ out:
     return r;
 }
 
+int qcow2_read_bitmaps(int fd, struct qcow2_bitmap_info **out, unsigned *n)
+{
+    struct qcow2_check_result dummy;
+    struct ck c = { .fd = fd, .res = &dummy, .flen = -1 };
+    uint8_t *dir = NULL;
+    int r;
+    *out = NULL;
+    *n = 0;
+    if ((r = load_header(&c, NULL, 0)) < 0)
+        return r;
+    load_extensions(&c);
+    if (!c.nb_bitmaps || c.bm_dir_size < 24 || c.bm_dir_size > BM_MAX_DIR_SIZE ||
+        c.nb_bitmaps > 65535)
+        return 0;
+    dir = malloc(c.bm_dir_size);
+    *out = calloc(c.nb_bitmaps, sizeof(**out));
+    if (!dir || !*out) {
+        r = -ENOMEM;
+        goto out;
+    }
+    if ((r = read_at(&c, c.bm_dir_offset, dir, c.bm_dir_size)) < 0)
+        goto out;
+    uint64_t pos = 0;
+    for (uint32_t i = 0; i < c.nb_bitmaps; i++) {
+        if (pos + 24 > c.bm_dir_size)
+            break;
+        struct qcow2_bitmap_info *b = &(*out)[i];
+        b->flags = be32(dir + pos + 12);
+        b->granularity_bits = dir[pos + 17];
+        uint16_t name_size = be16(dir + pos + 18);
+        uint32_t extra = be32(dir + pos + 20);
+        uint64_t name_at = pos + 24 + extra;
+        if (name_at + name_size > c.bm_dir_size)
+            break;
+        size_t k = name_size < sizeof(b->name) - 1 ? name_size : sizeof(b->name) - 1;
+        memcpy(b->name, dir + name_at, k);
+        b->name[k] = '\0';
+        pos = (name_at + name_size + 7) & ~7ULL;
+        (*n)++;
+    }
+    r = 0;
+out:
+    free(dir);
+    if (r < 0) {
+        free(*out);
+        *out = NULL;
+    }
+    free(c.rt);
+    free(c.l1);
+    free(c.snaps);
+    return r;
+}
+
 int qcow2_check_fd(int fd, int fix, struct qcow2_check_result *res,
                    FILE *log, char *errbuf, size_t errlen)
 {
@@ -1265,6 +1437,7 @@ int qcow2_check_fd(int fd, int fix, struct qcow2_check_result *res,
         goto out;
     if ((r = load_tables(&c, errbuf, errlen)) < 0)
         goto out;
+    load_extensions(&c);
     c.rb = malloc(c.cluster_size);
     if (!c.rb) {
         r = fail_open(errbuf, errlen, ENOMEM, "Could not allocate refcount block buffer");

@@ -47,4 +47,13 @@ int qcow2_check_fd(int fd, int fix, struct qcow2_check_result *res,
  * for holes, so pvimg map does the same to report identical extents. */
 int qcow2_metadata_preallocated(int fd);
 
+/* Persistent dirty bitmaps listed in the image's bitmap directory (for
+ * pvimg info; the engine does not handle bitmaps).  *OUT is malloc'ed. */
+struct qcow2_bitmap_info {
+    char name[1024];
+    uint32_t flags;             /* bit 0 in-use, bit 1 auto */
+    unsigned granularity_bits;
+};
+int qcow2_read_bitmaps(int fd, struct qcow2_bitmap_info **out, unsigned *n);
+
 #endif

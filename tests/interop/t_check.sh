@@ -115,3 +115,26 @@ test_info_of_damaged_images() {
         same_as_qemu "map json $name" map --output=json "$name.qcow2"
     done
 }
+
+test_check_bitmaps() {
+    # persistent bitmaps own clusters: a checker that does not count them
+    # calls them leaks and "-r leaks" would free live bitmap data
+    $QEMU_IMG create -q -f qcow2 b.qcow2 64M
+    qemu-io -c 'write 0 1M' b.qcow2 >/dev/null
+    $QEMU_IMG bitmap --add b.qcow2 bm0
+    $QEMU_IMG bitmap --add -g 128k b.qcow2 bm1
+    qemu-io -c 'write 4M 1M' b.qcow2 >/dev/null
+    same_as_qemu "info with bitmaps" info b.qcow2
+    same_as_qemu "info json with bitmaps" info --output=json b.qcow2
+    same_as_qemu "check with bitmaps" check b.qcow2
+    same_as_qemu "check json with bitmaps" check --output=json b.qcow2
+    cp b.qcow2 p.qcow2
+    expect "repair with bitmaps" "$PVIMG" check -r all p.qcow2
+    expect "repair left bitmaps alone" cmp b.qcow2 p.qcow2
+    # a real leak next to bitmaps: only the leak goes
+    python3 "$here/qcow2poke.py" p.qcow2 refcount "$(python3 "$here/qcow2poke.py" p.qcow2 append-cluster)" 1 >/dev/null
+    cp p.qcow2 q.qcow2
+    same_as_qemu2 "leak beside bitmaps" "$PWD/q.qcow2" "$PWD/p.qcow2" check -r leaks @
+    qemu_ok p.qcow2
+    $QEMU_IMG info p.qcow2 | grep -q 'name: bm1' && pass || fail "bitmap lost after repair"
+}

@@ -87,7 +87,8 @@ static void test_json(void **state)
                              "    \"data\": {\n"
                              "        \"corrupt\": false\n"
                              "    },\n"
-                             "    \"empty\": []\n"
+                             "    \"empty\": [\n"
+                             "    ]\n"
                              "}\n");
     free(buf);
 }
