@@ -36,10 +36,13 @@
  * allocation; barriers 2-4 are then skipped and the refcounts are rebuilt
  * on the next read-write open after a crash (qcow2_repair.c).
  *
- * Residual window (also in QEMU): snapshot create/delete change refcounts
- * and COPIED flags in different clusters, so a crash inside them can leave
- * COPIED flags that disagree with refcounts (repaired by check -r all);
- * the refcounts themselves keep the invariant above.
+ * Snapshot create/apply/delete change refcounts and COPIED flags, which
+ * live in different clusters, together.  They are shadow commits
+ * (qcow2_shadow.c): the new L1, the L2 tables whose flags change, the
+ * refcount blocks and table and the snapshot table are written to fresh
+ * clusters past the end of the file, synced, and one header-sector write
+ * switches to them; before it the old image is untouched, after it the
+ * new one is complete.  Growing the L1 table (resize) works the same way.
  *
  * Flush = steps 2..6 + fdatasync: after it returns, completed writes are
  * durable.

@@ -286,8 +286,8 @@ int qcow2__read(struct image *img, void *buf, uint64_t len, uint64_t off)
 static int write_data(struct qcow2 *q, uint64_t host, const void *buf, uint64_t n,
                       uint64_t vc)
 {
-    const char *what = qcow2__overlaps_metadata(q, host & ~(uint64_t)(q->cluster_size - 1),
-                                                q->cluster_size);
+    uint64_t start = host & ~(uint64_t)(q->cluster_size - 1);
+    const char *what = qcow2__overlaps_metadata(q, start, host + n - start);
     if (what)
         return qcow2__corrupt(q, "data cluster at 0x%llx of guest offset 0x%llx overlaps %s",
                               (unsigned long long)host,
@@ -370,9 +370,50 @@ int qcow2__write(struct image *img, const void *buf, uint64_t len, uint64_t off)
             qcow2__unlock(q);
             return rc;
         }
-        if (classify(q, l2e) == C_NORMAL && (l2e & QCOW2_OFLAG_COPIED)) {
+        enum ctype t = classify(q, l2e);
+        if (t == C_NORMAL && (l2e & QCOW2_OFLAG_COPIED)) {
+            /* Overwrite in place, merged over host-contiguous clusters. */
+            uint64_t host = l2e & QCOW2_L2E_OFFSET_MASK, e;
+            for (uint64_t j = 1; !rc && n < len && j < 512; j++) {
+                if ((rc = qcow2__get_l2e(q, vc + j, &e)) || classify(q, e) != C_NORMAL ||
+                    !(e & QCOW2_OFLAG_COPIED) || (e & QCOW2_L2E_OFFSET_MASK) != host + j * cs)
+                    break;
+                n += len - n < cs ? len - n : cs;
+            }
             qcow2__unlock(q);
-            rc = write_data(q, (l2e & QCOW2_L2E_OFFSET_MASK) + in, p, n, vc);
+            rc = write_data(q, host + in, p, n, vc);
+        } else if (in == 0 && n == cs && (t == C_UNALLOC || t == C_ZERO_PLAIN)) {
+            /* Allocating write of whole clusters: one contiguous run, one
+             * pwrite.  No copy-on-write is needed for whole clusters. */
+            uint64_t k = 1, host, e;
+            uint64_t kmax = (1ull << q->rb_bits) / 8;
+            kmax = kmax < 1 ? 1 : kmax > 512 ? 512 : kmax;
+            while (!rc && (k + 1) * cs <= len && k < kmax) {
+                if ((rc = qcow2__get_l2e(q, vc + k, &e)))
+                    break;
+                enum ctype te = classify(q, e);
+                if (te != C_UNALLOC && te != C_ZERO_PLAIN)
+                    break;
+                k++;
+            }
+            if (!rc)
+                rc = qcow2__prepare_write_locked(q);
+            if (!rc)
+                rc = qcow2__alloc_clusters(q, k, &host);
+            for (uint64_t j = 0; !rc && j < k; j++)
+                rc = qcow2__set_l2e(q, vc + j, (host + j * cs) | QCOW2_OFLAG_COPIED);
+            n = k * cs;
+            if (!rc && host >= q->zero_from) {
+                /* Fresh clusters read as zeros until written, which is a
+                 * valid view for a write still in flight: let other I/O
+                 * run while the data goes out. */
+                qcow2__unlock(q);
+                rc = write_data(q, host, p, n, vc);
+            } else {
+                if (!rc)
+                    rc = write_data(q, host, p, n, vc);
+                qcow2__unlock(q);
+            }
         } else {
             rc = write_alloc_locked(q, vc, l2e, p, in, n);
             qcow2__unlock(q);

@@ -174,6 +174,55 @@ int qcow2__update_refcount(struct qcow2 *q, uint64_t off, uint64_t len, int64_t 
     return 0;
 }
 
+/* Large runs go past the end of the file, with the refcount blocks they
+ * need right after them (a run longer than a refcount block's range can
+ * never be found among self-describing blocks). */
+static int alloc_at_end(struct qcow2 *q, uint64_t n, uint64_t *off)
+{
+    uint64_t cs = q->cluster_size, E, nrb, end, fsize;
+    int rc;
+
+    for (;;) {
+        fsize = qcow2__file_size(q);
+        E = ((q->host_end > fsize ? q->host_end : fsize) + cs - 1) / cs;
+        if (E < q->alloc_floor)
+            E = q->alloc_floor;
+        nrb = 0;
+        for (;;) {
+            uint64_t k = 0;
+            end = E + n + nrb;
+            for (uint64_t r = E >> q->rb_bits; r <= (end - 1) >> q->rb_bits; r++)
+                if (r >= q->reftable_size || !q->reftable[r])
+                    k++;
+            if (k == nrb)
+                break;
+            nrb = k;
+        }
+        if (((end - 1) >> q->rb_bits) < q->reftable_size)
+            break;
+        if ((rc = grow_reftable(q, (end - 1) >> q->rb_bits)))
+            return rc;
+    }
+    uint64_t k = 0;
+    for (uint64_t r = E >> q->rb_bits; r <= (end - 1) >> q->rb_bits; r++) {
+        if (q->reftable[r])
+            continue;
+        void *rb;
+        uint64_t boff = (E + n + k++) * cs;
+        if ((rc = qcow2__cache_get(q, &q->rbc, boff, true, &rb)))
+            return rc;
+        qcow2__cache_put(&q->rbc, rb, true);
+        q->reftable[r] = boff;
+        q->reftable_dirty = true;
+    }
+    q->host_end = end * cs;
+    for (uint64_t c = E; c < end; c++)
+        if ((rc = qcow2__set_refcount(q, c, 1)))
+            return rc;
+    *off = E * cs;
+    return 0;
+}
+
 int qcow2__alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *off)
 {
     uint64_t c, first_free = UINT64_MAX, rcv;
@@ -181,6 +230,8 @@ int qcow2__alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *off)
 
     if (!n)
         return image__err(-EINVAL, "allocation of zero clusters");
+    if (n > 1 && n >= (1ull << q->rb_bits) / 4)
+        return alloc_at_end(q, n, off);
 retry:
     c = q->free_hint > q->alloc_floor ? q->free_hint : q->alloc_floor;
     if (c == 0)

@@ -14,6 +14,7 @@
 
 #include "blktap/image_int.h"
 #include "blktap/qcow2_int.h"
+#include "blktap/qcow2_shadow.h"
 
 #define SNAP_FIXED 40u
 #define SNAP_EXTRA_OURS 24u
@@ -151,50 +152,6 @@ static int find_snap(struct qcow2 *q, const char *key)
     return -1;
 }
 
-/* Serialise SNAPS into fresh clusters, returning where and how long. */
-static int write_table(struct qcow2 *q, struct image_snapshot *s, uint8_t **extra,
-                       unsigned n, uint64_t *off, uint64_t *len)
-{
-    uint64_t total = 0, pos = 0;
-    uint8_t *buf;
-    int rc;
-
-    *off = 0;
-    *len = 0;
-    if (!n)
-        return 0;
-    for (unsigned i = 0; i < n; i++)
-        total += (SNAP_FIXED + s[i].extra_size + strlen(s[i].id) + strlen(s[i].name) + 7) & ~7ull;
-    if (total > QCOW2_MAX_SNAPTABLE_BYTES)
-        return image__err(-EFBIG, "snapshot table would be too large");
-    buf = calloc(1, total);
-    if (!buf)
-        return image__err(-ENOMEM, "out of memory");
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t *p = buf + pos;
-        size_t idl = strlen(s[i].id), nl = strlen(s[i].name);
-        wr64(p, s[i].l1_offset);
-        wr32(p + 8, s[i].l1_size);
-        wr16(p + 12, idl);
-        wr16(p + 14, nl);
-        wr32(p + 16, s[i].date_sec);
-        wr32(p + 20, s[i].date_nsec);
-        wr64(p + 24, s[i].vm_clock_nsec);
-        wr32(p + 32, s[i].vm_state_size > UINT32_MAX ? 0 : (uint32_t)s[i].vm_state_size);
-        wr32(p + 36, s[i].extra_size);
-        memcpy(p + SNAP_FIXED, extra[i], s[i].extra_size);
-        memcpy(p + SNAP_FIXED + s[i].extra_size, s[i].id, idl);
-        memcpy(p + SNAP_FIXED + s[i].extra_size + idl, s[i].name, nl);
-        pos += (SNAP_FIXED + s[i].extra_size + idl + nl + 7) & ~7ull;
-    }
-    rc = qcow2__alloc_clusters(q, (total + q->cluster_size - 1) >> q->cluster_bits, off);
-    if (!rc)
-        rc = qcow2__pwrite(q, buf, total, *off);
-    free(buf);
-    *len = total;
-    return rc;
-}
-
 /* Walk the tree under L1.  MODE 1: increment now; -1: queue decrement;
  * 0: only check that an increment cannot overflow. */
 static int tree_walk(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size, int mode)
@@ -301,33 +258,6 @@ int qcow2__fix_copied_flags(struct qcow2 *q)
     return 0;
 }
 
-/* Switch to a new snapshot list (table already written at toff). */
-static int switch_table(struct qcow2 *q, struct image_snapshot *s, uint8_t **extra,
-                        unsigned n, uint64_t toff, uint64_t tlen)
-{
-    uint64_t old_off = q->h.snapshots_offset, old_len = q->snaptable_len;
-    uint32_t old_n = q->h.nb_snapshots;
-    int rc;
-
-    if ((rc = qcow2__flush_locked(q)))
-        return rc;
-    q->h.snapshots_offset = toff;
-    q->h.nb_snapshots = n;
-    if ((rc = qcow2__write_header_fields(q)) || (rc = qcow2__fsync(q))) {
-        q->h.snapshots_offset = old_off;
-        q->h.nb_snapshots = old_n;
-        return rc;
-    }
-    if (old_n && old_len)
-        rc = qcow2__free_deferred(q, old_off, old_len);
-    snaps_free(q->snaps, q->snap_extra, q->n_snaps);
-    q->snaps = s;
-    q->snap_extra = extra;
-    q->n_snaps = n;
-    q->snaptable_len = tlen;
-    return rc;
-}
-
 static int copy_list(struct qcow2 *q, unsigned extra_slots, struct image_snapshot **ps,
                      uint8_t ***pe)
 {
@@ -357,13 +287,132 @@ out_nomem:
     return image__err(-ENOMEM, "out of memory");
 }
 
+/* ---- shadow-committed snapshot operations ----------------------------- */
+
+/* Reference changes of adding (D=+1) or removing (D=-1) the path from an
+ * L1 table: one per L2 table and one per data cluster under each. */
+static int tree_delta(struct qcow2_shadow *sh, const uint64_t *l1, uint32_t n, int64_t d)
+{
+    struct qcow2 *q = sh->q;
+    uint64_t cs = q->cluster_size, *copy = malloc(cs);
+    int rc = 0;
+
+    if (!copy)
+        return image__err(-ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        uint64_t l2off = l1[i] & QCOW2_L1E_OFFSET_MASK, *t;
+        if (!l2off)
+            continue;
+        if ((rc = qcow2__check_l1e(q, i, l2off)) ||
+            (rc = qcow2__cache_get(q, &q->l2c, l2off, false, (void **)&t)))
+            break;
+        memcpy(copy, t, cs);
+        qcow2__cache_put(&q->l2c, t, false);
+        rc = qcow2__shadow_delta(sh, l2off, cs, d);
+        for (uint64_t j = 0; j < cs / 8 && !rc; j++) {
+            uint64_t e = copy[j], off, len;
+            if (e & QCOW2_OFLAG_COMPRESSED) {
+                qcow2__cdesc(q, e, &off, &len);
+                rc = qcow2__shadow_delta(sh, off, len, d);
+            } else if (e & QCOW2_L2E_OFFSET_MASK) {
+                rc = qcow2__shadow_delta(sh, e & QCOW2_L2E_OFFSET_MASK, cs, d);
+            }
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+static int shadow_l1(struct qcow2_shadow *sh, const uint64_t *l1, uint32_t n, uint64_t *off)
+{
+    struct qcow2 *q = sh->q;
+    uint64_t *be;
+
+    *off = 0;
+    if (!n)
+        return 0;
+    be = malloc((size_t)n * 8);
+    if (!be)
+        return image__err(-ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < n; i++)
+        be[i] = htobe64(l1[i]);
+    *off = qcow2__shadow_alloc(sh, ((uint64_t)n * 8 + q->cluster_size - 1) >> q->cluster_bits);
+    return qcow2__shadow_write(sh, *off, be, (uint64_t)n * 8);
+}
+
+/* New snapshot table for list S (N entries) in fresh clusters; the old
+ * table's clusters are released. */
+static int shadow_table(struct qcow2_shadow *sh, struct image_snapshot *s, uint8_t **extra,
+                        unsigned n, uint64_t *off, uint64_t *len)
+{
+    struct qcow2 *q = sh->q;
+    uint64_t total = 0, pos = 0;
+    uint8_t *buf;
+    int rc;
+
+    if (q->h.nb_snapshots && q->snaptable_len &&
+        (rc = qcow2__shadow_delta(sh, q->h.snapshots_offset, q->snaptable_len, -1)))
+        return rc;
+    *off = 0;
+    *len = 0;
+    if (!n)
+        return 0;
+    for (unsigned i = 0; i < n; i++)
+        total += (SNAP_FIXED + s[i].extra_size + strlen(s[i].id) + strlen(s[i].name) + 7) & ~7ull;
+    if (total > QCOW2_MAX_SNAPTABLE_BYTES)
+        return image__err(-EFBIG, "snapshot table would be too large");
+    buf = calloc(1, total);
+    if (!buf)
+        return image__err(-ENOMEM, "out of memory");
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *p = buf + pos;
+        size_t idl = strlen(s[i].id), nl = strlen(s[i].name);
+        wr64(p, s[i].l1_offset);
+        wr32(p + 8, s[i].l1_size);
+        wr16(p + 12, idl);
+        wr16(p + 14, nl);
+        wr32(p + 16, s[i].date_sec);
+        wr32(p + 20, s[i].date_nsec);
+        wr64(p + 24, s[i].vm_clock_nsec);
+        wr32(p + 32, s[i].vm_state_size > UINT32_MAX ? 0 : (uint32_t)s[i].vm_state_size);
+        wr32(p + 36, s[i].extra_size);
+        memcpy(p + SNAP_FIXED, extra[i], s[i].extra_size);
+        memcpy(p + SNAP_FIXED + s[i].extra_size, s[i].id, idl);
+        memcpy(p + SNAP_FIXED + s[i].extra_size + idl, s[i].name, nl);
+        pos += (SNAP_FIXED + s[i].extra_size + idl + nl + 7) & ~7ull;
+    }
+    *off = qcow2__shadow_alloc(sh, (total + q->cluster_size - 1) >> q->cluster_bits);
+    *len = total;
+    return qcow2__shadow_write(sh, *off, buf, total);
+}
+
+static void adopt_list(struct qcow2 *q, struct image_snapshot *s, uint8_t **extra, unsigned n,
+                       uint64_t tlen)
+{
+    snaps_free(q->snaps, q->snap_extra, q->n_snaps);
+    q->snaps = s;
+    q->snap_extra = extra;
+    q->n_snaps = n;
+    q->snaptable_len = tlen;
+}
+
+static uint64_t *l1_dup(const uint64_t *l1, uint32_t n, uint32_t cap)
+{
+    uint64_t *c = calloc(cap ? cap : 1, 8);
+    if (c && n)
+        memcpy(c, l1, (size_t)(n < cap ? n : cap) * 8);
+    return c;
+}
+
 int qcow2__snap_create(struct image *img, const char *name)
 {
     struct qcow2 *q = img->priv;
     struct image_snapshot *s = NULL;
     uint8_t **extra = NULL;
-    uint64_t l1off = 0, toff, tlen, maxid = 0, *be = NULL;
+    uint64_t *nl1 = NULL, l1off, toff, tlen, maxid = 0;
     unsigned n = q->n_snaps;
+    struct qcow2_shadow sh = { 0 };
+    struct qcow2_header nh;
     struct timespec ts;
     char idbuf[24];
     int rc;
@@ -371,45 +420,41 @@ int qcow2__snap_create(struct image *img, const char *name)
     if (!name || !*name || strlen(name) > 65535)
         return image__err(-EINVAL, "invalid snapshot name");
     qcow2__lock(q);
-    if (find_snap(q, name) >= 0 && !strcmp(q->snaps[find_snap(q, name)].name, name)) {
-        rc = image__err(-EEXIST, "'%s': a snapshot named '%s' already exists",
-                        img->filename, name);
-        goto out_unlock;
+    for (unsigned i = 0; i < n; i++) {
+        if (!strcmp(q->snaps[i].name, name)) {
+            rc = image__err(-EEXIST, "'%s': a snapshot named '%s' already exists",
+                            img->filename, name);
+            goto out_unlock;
+        }
+        uint64_t v = strtoull(q->snaps[i].id, NULL, 10);
+        if (v > maxid)
+            maxid = v;
     }
     if (n >= QCOW2_MAX_SNAPSHOTS) {
         rc = image__err(-EFBIG, "'%s': too many snapshots", img->filename);
         goto out_unlock;
     }
-    if ((rc = qcow2__prepare_write_locked(q)) || (rc = qcow2__flush_locked(q)))
+    if ((rc = qcow2__prepare_write_locked(q)) || (rc = qcow2__flush_locked(q)) ||
+        (rc = qcow2__shadow_init(q, &sh)))
         goto out_unlock;
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t v = strtoull(q->snaps[i].id, NULL, 10);
-        if (v > maxid)
-            maxid = v;
-    }
     snprintf(idbuf, sizeof(idbuf), "%llu", (unsigned long long)maxid + 1);
-    /* References first (increments), then the copy of L1 they justify. */
-    if ((rc = qcow2__l1_tree_refcount(q, q->l1, q->l1_size, 1)))
+    /* The current L1 table becomes the snapshot's; the active state gets
+     * a new L1 (and copies of L2 tables whose COPIED flags change). */
+    nl1 = l1_dup(q->l1, q->l1_size, q->l1_size);
+    if (!nl1) {
+        rc = image__err(-ENOMEM, "out of memory");
         goto out_unlock;
-    if (q->l1_size) {
-        be = malloc((size_t)q->l1_size * 8);
-        if (!be) {
-            rc = image__err(-ENOMEM, "out of memory");
-            goto out_unlock;
-        }
-        for (uint32_t i = 0; i < q->l1_size; i++)
-            be[i] = htobe64(q->l1[i]);
-        if ((rc = qcow2__alloc_clusters(q, ((uint64_t)q->l1_size * 8 + q->cluster_size - 1)
-                                               >> q->cluster_bits, &l1off)) ||
-            (rc = qcow2__pwrite(q, be, (uint64_t)q->l1_size * 8, l1off)))
-            goto out_unlock;
     }
+    if ((rc = tree_delta(&sh, q->l1, q->l1_size, 1)) ||
+        (rc = qcow2__shadow_fix_copied(&sh, nl1, q->l1_size)) ||
+        (rc = shadow_l1(&sh, nl1, q->l1_size, &l1off)))
+        goto out_unlock;
     if ((rc = copy_list(q, 1, &s, &extra)))
         goto out_unlock;
     clock_gettime(CLOCK_REALTIME, &ts);
     s[n].id = strdup(idbuf);
     s[n].name = strdup(name);
-    s[n].l1_offset = l1off;
+    s[n].l1_offset = q->h.l1_table_offset;
     s[n].l1_size = q->l1_size;
     s[n].date_sec = ts.tv_sec;
     s[n].date_nsec = ts.tv_nsec;
@@ -424,16 +469,24 @@ int qcow2__snap_create(struct image *img, const char *name)
     wr64(extra[n], 0);
     wr64(extra[n] + 8, img->size);
     wr64(extra[n] + 16, UINT64_MAX);
-    if ((rc = qcow2__fix_copied_flags(q)) ||
-        (rc = write_table(q, s, extra, n + 1, &toff, &tlen)) ||
-        (rc = switch_table(q, s, extra, n + 1, toff, tlen)))
+    if ((rc = shadow_table(&sh, s, extra, n + 1, &toff, &tlen)))
         goto out_free_list;
-    rc = qcow2__flush_locked(q);
+    nh = q->h;
+    nh.l1_table_offset = q->l1_size ? l1off : q->h.l1_table_offset;
+    nh.nb_snapshots = n + 1;
+    nh.snapshots_offset = toff;
+    if ((rc = qcow2__shadow_commit(&sh, &nh)))
+        goto out_free_list;
+    free(q->l1);
+    q->l1 = nl1;
+    nl1 = NULL;
+    adopt_list(q, s, extra, n + 1, tlen);
     goto out_unlock;
 out_free_list:
     snaps_free(s, extra, n + 1);
 out_unlock:
-    free(be);
+    qcow2__shadow_free(&sh);
+    free(nl1);
     qcow2__unlock(q);
     return rc;
 }
@@ -443,7 +496,10 @@ int qcow2__snap_delete(struct image *img, const char *key)
     struct qcow2 *q = img->priv;
     struct image_snapshot *s = NULL, victim;
     uint8_t **extra = NULL;
-    uint64_t toff, tlen, *sl1 = NULL;
+    uint64_t toff, tlen, l1off, *sl1 = NULL, *nl1 = NULL;
+    struct qcow2_shadow sh = { 0 };
+    struct qcow2_header nh;
+    unsigned n = q->n_snaps;
     int idx, rc;
 
     qcow2__lock(q);
@@ -452,11 +508,13 @@ int qcow2__snap_delete(struct image *img, const char *key)
         rc = image__err(-ENOENT, "'%s': snapshot '%s' not found", img->filename, key);
         goto out_unlock;
     }
-    if ((rc = qcow2__prepare_write_locked(q)) || (rc = qcow2__flush_locked(q)))
+    if ((rc = qcow2__prepare_write_locked(q)) || (rc = qcow2__flush_locked(q)) ||
+        (rc = qcow2__shadow_init(q, &sh)))
         goto out_unlock;
     victim = q->snaps[idx];
     sl1 = calloc(victim.l1_size ? victim.l1_size : 1, 8);
-    if (!sl1) {
+    nl1 = l1_dup(q->l1, q->l1_size, q->l1_size);
+    if (!sl1 || !nl1) {
         rc = image__err(-ENOMEM, "out of memory");
         goto out_unlock;
     }
@@ -465,33 +523,39 @@ int qcow2__snap_delete(struct image *img, const char *key)
         goto out_unlock;
     for (uint32_t i = 0; i < victim.l1_size; i++)
         sl1[i] = be64toh(sl1[i]);
+    if ((rc = tree_delta(&sh, sl1, victim.l1_size, -1)) ||
+        (rc = qcow2__shadow_delta(&sh, victim.l1_offset, (uint64_t)victim.l1_size * 8, -1)) ||
+        (rc = qcow2__shadow_fix_copied(&sh, nl1, q->l1_size)) ||
+        (rc = shadow_l1(&sh, nl1, q->l1_size, &l1off)) ||
+        (q->l1_size && (rc = qcow2__shadow_delta(&sh, q->h.l1_table_offset,
+                                                 (uint64_t)q->l1_size * 8, -1))))
+        goto out_unlock;
     if ((rc = copy_list(q, 0, &s, &extra)))
         goto out_unlock;
     free(s[idx].id);
     free(s[idx].name);
     free(extra[idx]);
-    memmove(s + idx, s + idx + 1, (q->n_snaps - idx - 1) * sizeof(*s));
-    memmove(extra + idx, extra + idx + 1, (q->n_snaps - idx - 1) * sizeof(*extra));
-    if ((rc = write_table(q, s, extra, q->n_snaps - 1, &toff, &tlen))) {
-        snaps_free(s, extra, q->n_snaps - 1);
-        goto out_unlock;
-    }
-    /* Queue the releases of the victim before the switch frees its strings. */
-    if ((rc = qcow2__l1_tree_refcount(q, sl1, victim.l1_size, -1)) ||
-        (victim.l1_size &&
-         (rc = qcow2__free_deferred(q, victim.l1_offset, (uint64_t)victim.l1_size * 8)))) {
-        snaps_free(s, extra, q->n_snaps - 1);
-        goto out_unlock;
-    }
-    if ((rc = switch_table(q, s, extra, q->n_snaps - 1, toff, tlen))) {
-        snaps_free(s, extra, q->n_snaps - 1);
-        goto out_unlock;
-    }
-    if ((rc = qcow2__flush_locked(q)) || (rc = qcow2__fix_copied_flags(q)))
-        goto out_unlock;
-    rc = qcow2__flush_locked(q);
+    memmove(s + idx, s + idx + 1, (n - idx - 1) * sizeof(*s));
+    memmove(extra + idx, extra + idx + 1, (n - idx - 1) * sizeof(*extra));
+    if ((rc = shadow_table(&sh, s, extra, n - 1, &toff, &tlen)))
+        goto out_free_list;
+    nh = q->h;
+    nh.l1_table_offset = q->l1_size ? l1off : q->h.l1_table_offset;
+    nh.nb_snapshots = n - 1;
+    nh.snapshots_offset = toff;
+    if ((rc = qcow2__shadow_commit(&sh, &nh)))
+        goto out_free_list;
+    free(q->l1);
+    q->l1 = nl1;
+    nl1 = NULL;
+    adopt_list(q, s, extra, n - 1, tlen);
+    goto out_unlock;
+out_free_list:
+    snaps_free(s, extra, n - 1);
 out_unlock:
+    qcow2__shadow_free(&sh);
     free(sl1);
+    free(nl1);
     qcow2__unlock(q);
     return rc;
 }
@@ -500,8 +564,10 @@ int qcow2__snap_apply(struct image *img, const char *key)
 {
     struct qcow2 *q = img->priv;
     struct image_snapshot *sn;
-    uint64_t *nl1 = NULL, *be = NULL, newoff = 0, old_off, old_size_b, old_vsize;
-    uint32_t n1, old_l1_size;
+    uint64_t *nl1 = NULL, l1off;
+    struct qcow2_shadow sh = { 0 };
+    struct qcow2_header nh;
+    uint32_t n1;
     int idx, rc;
 
     qcow2__lock(q);
@@ -511,16 +577,20 @@ int qcow2__snap_apply(struct image *img, const char *key)
         goto out_unlock;
     }
     sn = &q->snaps[idx];
-    if ((rc = qcow2__prepare_write_locked(q)) || (rc = qcow2__flush_locked(q)))
+    if ((rc = qcow2__prepare_write_locked(q)) || (rc = qcow2__flush_locked(q)) ||
+        (rc = qcow2__shadow_init(q, &sh)))
         goto out_unlock;
     {
         uint64_t need = (sn->disk_size + (1ull << (q->cluster_bits + q->l2_bits)) - 1) >>
                         (q->cluster_bits + q->l2_bits);
+        if (need * 8 > QCOW2_MAX_L1_BYTES) {
+            rc = qcow2__corrupt(q, "snapshot %s has an impossible disk size", sn->id);
+            goto out_unlock;
+        }
         n1 = sn->l1_size > need ? sn->l1_size : (uint32_t)need;
     }
     nl1 = calloc(n1 ? n1 : 1, 8);
-    be = calloc(n1 ? n1 : 1, 8);
-    if (!nl1 || !be) {
+    if (!nl1) {
         rc = image__err(-ENOMEM, "out of memory");
         goto out_unlock;
     }
@@ -531,49 +601,27 @@ int qcow2__snap_apply(struct image *img, const char *key)
         if ((rc = qcow2__check_l1e(q, i, nl1[i])))
             goto out_unlock;
     }
-    /* 1. increments for the snapshot's tree; 2. the new active L1 in fresh
-     * clusters; 3. one-sector header switch; 4. old tree released later. */
-    if ((rc = qcow2__l1_tree_refcount(q, nl1, n1, 1)))
+    if ((rc = tree_delta(&sh, nl1, n1, 1)) ||
+        (rc = tree_delta(&sh, q->l1, q->l1_size, -1)) ||
+        (q->l1_size && (rc = qcow2__shadow_delta(&sh, q->h.l1_table_offset,
+                                                 (uint64_t)q->l1_size * 8, -1))) ||
+        (rc = qcow2__shadow_fix_copied(&sh, nl1, n1)) ||
+        (rc = shadow_l1(&sh, nl1, n1, &l1off)))
         goto out_unlock;
-    if (n1) {
-        for (uint32_t i = 0; i < n1; i++)
-            be[i] = htobe64(nl1[i]);
-        if ((rc = qcow2__alloc_clusters(q, ((uint64_t)n1 * 8 + q->cluster_size - 1) >>
-                                               q->cluster_bits, &newoff)) ||
-            (rc = qcow2__pwrite(q, be, (uint64_t)n1 * 8, newoff)))
-            goto out_unlock;
-    }
-    if ((rc = qcow2__flush_locked(q)))
-        goto out_unlock;
-    if ((rc = qcow2__l1_tree_refcount(q, q->l1, q->l1_size, -1)))
-        goto out_unlock;
-    old_off = q->h.l1_table_offset;
-    old_l1_size = q->l1_size;
-    old_size_b = (uint64_t)q->l1_size * 8;
-    old_vsize = q->h.size;
-    q->h.l1_table_offset = newoff;
-    q->h.l1_size = n1;
-    q->h.size = sn->disk_size;
-    if ((rc = qcow2__write_header_fields(q)) || (rc = qcow2__fsync(q))) {
-        q->h.l1_table_offset = old_off;
-        q->h.l1_size = old_l1_size;
-        q->h.size = old_vsize;
-        goto out_unlock;
-    }
-    if (old_size_b && (rc = qcow2__free_deferred(q, old_off, old_size_b)))
+    nh = q->h;
+    nh.l1_table_offset = l1off;
+    nh.l1_size = n1;
+    nh.size = sn->disk_size;
+    if ((rc = qcow2__shadow_commit(&sh, &nh)))
         goto out_unlock;
     free(q->l1);
     q->l1 = nl1;
     nl1 = NULL;
     q->l1_size = n1;
-    q->l1_dirty = false;
     img->size = q->h.size;
-    if ((rc = qcow2__flush_locked(q)) || (rc = qcow2__fix_copied_flags(q)))
-        goto out_unlock;
-    rc = qcow2__flush_locked(q);
 out_unlock:
+    qcow2__shadow_free(&sh);
     free(nl1);
-    free(be);
     qcow2__unlock(q);
     return rc;
 }

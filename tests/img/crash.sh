@@ -1,6 +1,6 @@
 #!/bin/bash
 # Crash test: a writer doing allocating writes + flushes through the engine
-# is killed with SIGKILL at a random moment; afterwards qemu-img check must
+# (every other run also creating and deleting internal snapshots) is killed with SIGKILL at a random moment; afterwards qemu-img check must
 # find no corruption (leaks are allowed: exit 0 or 3) and every write that
 # completed a flush must read back.  Usage: crash.sh IMGDRV ITERATIONS
 set -u
@@ -21,7 +21,9 @@ for i in $(seq 1 "$N"); do
     # shellcheck disable=SC2086
     $D create img.qcow2 64M $opts
     : > journal
-    $D crashwriter img.qcow2 journal "$i" 2>/dev/null &
+    snaps=""
+    [ $((i % 2)) -eq 0 ] && snaps=snapshots
+    $D crashwriter img.qcow2 journal "$i" $snaps 2>/dev/null &
     pid=$!
     sleep "0.$((RANDOM % 6 + 1))$((RANDOM % 10))"
     kill -9 "$pid" 2>/dev/null
@@ -32,7 +34,7 @@ for i in $(seq 1 "$N"); do
     qemu-img check -q img.qcow2 >check.out 2>&1
     rc=$?
     if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
-        echo "crash $i ($opts): qemu-img check exit $rc"; cat check.out
+        echo "crash $i ($opts $snaps): qemu-img check exit $rc"; cat check.out
         fails=$((fails + 1))
         cp img.qcow2 "/tmp/crash-fail-$i.qcow2"
         continue

@@ -12,7 +12,7 @@
  *   imgdrv snap IMG create|apply|delete NAME | snap IMG list
  *   imgdrv map IMG
  *   imgdrv info IMG
- *   imgdrv crashwriter IMG JOURNAL SEED     write/flush forever, journal
+ *   imgdrv crashwriter IMG JOURNAL SEED [snapshots]  write/flush forever
  *   imgdrv verify IMG JOURNAL               flushed writes read back?
  */
 #include <errno.h>
@@ -122,8 +122,8 @@ static int cmd_convert(int argc, char **argv)
     if (image__create(argv[1], &o) || open_img(argv[1], true, &dst))
         return fail("create destination");
     cs = image__cluster_size(dst);
-    if (cs < 65536 && !compress)
-        cs = 65536 / cs * cs;
+    if (!compress)
+        cs = (2u << 20) / cs * cs;     /* big requests, as a copy tool would */
     buf = malloc(cs);
     for (uint64_t off = 0; off < o.size; off += cs) {
         uint64_t n = o.size - off < cs ? o.size - off : cs;
@@ -271,6 +271,7 @@ static int cmd_crashwriter(char **argv)
     uint64_t seed = num(argv[2]), size;
     FILE *j;
     uint8_t *buf = malloc(1 << 20);
+    bool snaps = argv[3] && !strcmp(argv[3], "snapshots");
 
     if (open_img(argv[0], true, &img))
         return fail("open");
@@ -295,6 +296,19 @@ static int cmd_crashwriter(char **argv)
             return fail("flush");
         fputs("F\n", j);
         fflush(j);
+        /* Snapshot create/delete in the middle of the writes, too (they
+         * do not change the active disk, so the journal stays valid). */
+        if (snaps && iter % 7 == 0) {
+            char name[32];
+            snprintf(name, sizeof(name), "s%" PRIu64, iter);
+            if (image__snapshot_create(img, name))
+                return fail("snapshot create");
+            if (iter >= 21) {
+                snprintf(name, sizeof(name), "s%" PRIu64, iter - 14);
+                if (image__snapshot_delete(img, name))
+                    return fail("snapshot delete");
+            }
+        }
     }
 }
 
@@ -351,9 +365,65 @@ static int cmd_verify(char **argv)
     }
     image__close(img);
     free(pend);
+    free(model);
+    free(got);
+    free(state);
+    fclose(j);
     if (!bad)
         printf("verify: %" PRIu64 " flushed writes intact\n", nflushed);
     return bad ? 1 : 0;
+}
+
+#include <pthread.h>
+#include <time.h>
+
+struct bench_arg { struct image *img; uint64_t first, count, bs, step; bool write; int rc; };
+
+static void *bench_worker(void *p)
+{
+    struct bench_arg *a = p;
+    uint8_t *buf = malloc(a->bs);
+    memset(buf, 0xa5, a->bs);
+    for (uint64_t i = a->first; i < a->first + a->count && !a->rc; i++) {
+        uint64_t off = (i * a->step) % (image__size(a->img) - a->bs + 1);
+        a->rc = a->write ? image__pwrite(a->img, buf, a->bs, off)
+                         : image__pread(a->img, buf, a->bs, off);
+    }
+    free(buf);
+    return NULL;
+}
+
+/* bench IMG r|w BS COUNT STEP THREADS: like qemu-img bench, threads
+ * standing in for queue depth; includes the final flush. */
+static int cmd_bench(char **argv)
+{
+    struct image *img;
+    uint64_t bs = num(argv[2]), count = num(argv[3]), step = num(argv[4]);
+    int nt = (int)num(argv[5]);
+    struct bench_arg a[64];
+    pthread_t t[64];
+    struct timespec t0, t1;
+
+    if (nt < 1 || nt > 64 || open_img(argv[0], argv[1][0] == 'w', &img))
+        return fail("open");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < nt; i++) {
+        a[i] = (struct bench_arg){ img, count / nt * i, count / nt, bs, step,
+                                   argv[1][0] == 'w', 0 };
+        pthread_create(&t[i], NULL, bench_worker, &a[i]);
+    }
+    for (int i = 0; i < nt; i++) {
+        pthread_join(t[i], NULL);
+        if (a[i].rc)
+            return fail("bench io");
+    }
+    if (image__close(img))
+        return fail("close");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("Run completed in %.3f seconds (%.0f IOPS, %.1f MiB/s)\n", s, count / s,
+           count * bs / s / 1048576);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -376,6 +446,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "info")) return cmd_info(argv);
     if (!strcmp(c, "crashwriter") && argc >= 3) return cmd_crashwriter(argv);
     if (!strcmp(c, "verify") && argc >= 2) return cmd_verify(argv);
+    if (!strcmp(c, "bench") && argc >= 6) return cmd_bench(argv);
     if (!strcmp(c, "resize") && argc >= 2) {
         struct image *img;
         if (open_img(argv[0], true, &img))
