@@ -685,18 +685,8 @@ int image__measure(const struct image_create_opts *o, struct image *src,
     enum image_format fmt = o->format == IMAGE_FMT_AUTO ? IMAGE_FMT_QCOW2 : o->format;
 
     if (fmt == IMAGE_FMT_RAW) {
-        uint64_t size = src ? src->size : o->size, alloc = 0;
-        for (uint64_t off = 0; src && off < size;) {
-            struct image_extent e;
-            int rc = image__block_status(src, off, size - off, 0, &e);
-            if (rc)
-                return rc;
-            if (e.flags & IMAGE_EXT_DATA)
-                alloc += e.length;
-            off += e.length;
-        }
-        *required = src ? alloc : size;
-        *fully = size;
+        /* qemu-img measure -O raw: the whole virtual size, sparse or not. */
+        *required = *fully = src ? src->size : o->size;
         return 0;
     }
     return qcow2__measure(o, src, required, fully);

@@ -139,6 +139,13 @@ int qcow2__rebuild_refcounts(struct qcow2 *q)
     uint64_t n, rcv;
     int rc;
 
+    for (unsigned i = 0; i < q->n_exts; i++)
+        if (q->exts[i].magic == QCOW2_EXT_BITMAPS)
+            /* Their clusters are not counted yet: rebuilding would free
+             * them.  Better to refuse than to make the image worse. */
+            return image__err(-ENOTSUP, "'%s': refcounts need repair after a crash but the "
+                              "image has persistent bitmaps; repair it with 'qemu-img check "
+                              "-r all' or open it read-only", q->img->filename);
     if ((rc = qcow2__count_references(q, &counts, &n)))
         return rc;
     /* New refcount blocks go past everything counted. */

@@ -5,8 +5,9 @@ $(IMGDRV): $(OBJ)/tests/img/imgdrv.o $(LIBPVBLK) $(LIBPVXL)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBPVBLK) $(LIBPVXL) -lz -lzstd -lpthread
 
 .PHONY: check-img-interop check-img-crash
+IMG_CRASH_ITERS ?= 12
 check-img-interop: $(IMGDRV)
 	tests/img/interop.sh $(IMGDRV)
 check-img-crash: $(IMGDRV)
-	tests/img/crash.sh $(IMGDRV) $${IMG_CRASH_ITERS:-12}
+	tests/img/crash.sh $(IMGDRV) $(IMG_CRASH_ITERS)
 CHECK_STEPS += check-img-interop check-img-crash
