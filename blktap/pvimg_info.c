@@ -246,6 +246,29 @@ int pvimg_info(int argc, char **argv)
     if (optind != argc - 1)
         return pvimg_usage_err("Expecting one image file name");
 
+    if (chain) {
+        /* qemu-img opens every image of the chain before printing anything */
+        char *nm = strdup(argv[optind]), *fh = NULL;
+        const char *cf = fmt;
+        for (int depth = 0; nm && depth <= IMAGE_CHAIN_HARD_MAX; depth++) {
+            struct image *im;
+            struct image_info ii;
+            if (pvimg_open(nm, cf, IMAGE_O_NO_BACKING, &im) < 0) {
+                free(nm);
+                free(fh);
+                return 1;
+            }
+            char *next = image__get_info(im, &ii) == 0 ? full_backing_name(nm, ii.backing_file) : NULL;
+            free(fh);
+            fh = (next && ii.backing_format) ? strdup(ii.backing_format) : NULL;
+            cf = fh;
+            image__close(im);
+            free(nm);
+            nm = next;
+        }
+        free(nm);
+        free(fh);
+    }
     char *name = strdup(argv[optind]);
     const char *cur_fmt = fmt;
     char *fmt_hold = NULL;
@@ -420,6 +443,32 @@ int pvimg_check(int argc, char **argv)
         close(fd);
         pvimg_err("Could not open '%s': Image is not in qcow2 format", name);
         return 1;
+    }
+    /* qemu-img check opens the backing chain too: a missing backing file
+     * fails the open */
+    {
+        unsigned char h[20];
+        if (pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h)) {
+            uint64_t boff = 0;
+            for (int i = 8; i < 16; i++)
+                boff = boff << 8 | h[i];
+            uint32_t blen = (uint32_t)h[16] << 24 | (uint32_t)h[17] << 16 | (uint32_t)h[18] << 8 | h[19];
+            if (boff && blen && blen < 1024) {
+                char bn[1024];
+                if (pread(fd, bn, blen, (off_t)boff) == (ssize_t)blen) {
+                    bn[blen] = '\0';
+                    char *full = full_backing_name(name, bn);
+                    if (full && access(full, F_OK) != 0) {
+                        pvimg_err("Could not open '%s': Could not open backing file: "
+                                  "Could not open '%s': %s", name, full, strerror(errno));
+                        free(full);
+                        close(fd);
+                        return 1;
+                    }
+                    free(full);
+                }
+            }
+        }
     }
     struct qcow2_check_result res;
     char why[256];

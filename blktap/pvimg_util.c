@@ -355,10 +355,15 @@ int pvimg_open_opts(const char *path, struct image_open_opts *oo, struct image *
         const char *m = image__errmsg();
         if (!m || !*m)
             m = strerror(-r);
-        if (r == -ENOENT)
+        if (r == -ENOENT && access(path, F_OK) != 0)
             pvimg_err("Could not open '%s': Could not open '%s': %s", path, path, strerror(ENOENT));
         else if (oo->format == IMAGE_FMT_QCOW2 && !has_qcow2_magic(path))
             pvimg_err("Could not open '%s': Image is not in qcow2 format", path);
+        else if (!strncmp(m, "Could not open backing file of '", 32) && strstr(m + 32, "': "))
+            /* qemu's wording names no file here: the top one is already in
+             * the "Could not open" prefix */
+            pvimg_err("Could not open '%s': Could not open backing file: %s", path,
+                      strstr(m + 32, "': ") + 3);
         else
             pvimg_err("Could not open '%s': %s", path, m);
         return r;

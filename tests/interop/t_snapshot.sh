@@ -67,3 +67,16 @@ test_map_info() {
     same_as_qemu "info wrong format" info -f qcow2 ref.raw
     same_as_qemu "info bad output" info --output=xml ref.raw
 }
+
+test_missing_backing() {
+    $QEMU_IMG create -q -f qcow2 a.qcow2 1M
+    $QEMU_IMG create -q -f qcow2 -b a.qcow2 -F qcow2 b.qcow2
+    rm a.qcow2
+    local args
+    for args in "info b.qcow2" "info --backing-chain b.qcow2" \
+                "info --backing-chain --output=json b.qcow2" "map b.qcow2" \
+                "check b.qcow2" "compare b.qcow2 b.qcow2" "convert -O raw b.qcow2 x.raw"; do
+        # shellcheck disable=SC2086
+        same_as_qemu "missing backing: $args" $args
+    done
+}
