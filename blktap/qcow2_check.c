@@ -642,7 +642,9 @@ static int imrt_grow(struct ck *c, int64_t want)
     if (want > c->imrt_cap) {
         /* whole refcount blocks, so a rebuild can slice it */
         int64_t per = 1LL << c->rb_bits;
-        int64_t n = (want + per - 1) / per * per;
+        /* geometric growth: callers grow it cluster by cluster */
+        int64_t n = want > 2 * c->imrt_cap ? want : 2 * c->imrt_cap;
+        n = (n + per - 1) / per * per;
         uint64_t *p = realloc(c->imrt, (size_t)n * sizeof(*p));
         if (!p)
             return -ENOMEM;
@@ -663,7 +665,7 @@ static int inc_refcounts(struct ck *c, uint64_t offset, uint64_t size)
     if (flen < 0)
         return (int)flen;
     /* (offsets from snapshot entries are raw 64-bit: no signed overflow) */
-    if (offset > (uint64_t)INT64_MAX - size ||
+    if (size > (uint64_t)INT64_MAX || offset > (uint64_t)INT64_MAX - size ||
         (int64_t)(offset + size) - flen >= (int64_t)c->cluster_size) {
         say(c, "ERROR: counting reference for region exceeding the end of the "
             "file by one cluster or more: offset 0x%" PRIx64 " size 0x%" PRIx64 "\n",
@@ -673,6 +675,11 @@ static int inc_refcounts(struct ck *c, uint64_t offset, uint64_t size)
     }
     uint64_t start = offset & ~(c->cluster_size - 1);
     uint64_t last = (offset + size - 1) & ~(c->cluster_size - 1);
+    if ((int64_t)(last >> c->cluster_bits) >= c->nb_clusters &&
+        imrt_grow(c, (int64_t)(last >> c->cluster_bits) + 1) < 0) {
+        c->res->check_errors++;
+        return -ENOMEM;
+    }
     for (uint64_t co = start; co <= last; co += c->cluster_size) {
         int64_t k = (int64_t)(co >> c->cluster_bits);
         if (k >= c->nb_clusters && imrt_grow(c, k + 1) < 0) {
