@@ -1,0 +1,6 @@
+# tests/interop/: pvimg against qemu-img, both directions (issue 3).
+include blktap/pvimg.mk
+
+.PHONY: check-interop
+check-interop: $(BIN)/pvimg
+	@PVIMG=$(BIN)/pvimg tests/interop/run.sh
