@@ -223,3 +223,23 @@ int pv_loop_detach_path(int domid, const char *path)
     close(fd);
     return rc;
 }
+
+int pv_loop_detach_if_backing(int domid, const char *path, const char *file)
+{
+    struct stat want, st;
+    char sys[96], backing[4096];
+    const char *name;
+
+    if (strncmp(path, "/dev/loop", 9) || !file)
+        return -EINVAL;
+    name = path + 5;
+    snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", name);
+    if (read_sysfs(sys, backing, sizeof(backing)))
+        return 0;   /* free already (autoclear did its job) */
+    if (stat(file, &want) || stat(backing, &st) ||
+        st.st_dev != want.st_dev || st.st_ino != want.st_ino) {
+        PV_DEBUG(domid, "%s now serves %s, not %s: left alone", path, backing, file);
+        return 0;
+    }
+    return pv_loop_detach_path(domid, path);
+}

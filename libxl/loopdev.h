@@ -30,6 +30,10 @@ void pv_loop_release_hold(struct pv_loop *lo);
 int pv_loop_detach(struct pv_loop *lo);
 /* Detach the device at PATH ("/dev/loopN"); a free device is not an error. */
 int pv_loop_detach_path(int domid, const char *path);
+/* Detach loop device PATH only if it still serves FILE: with autoclear the
+ * number may have been freed and reused by someone else meanwhile.  A
+ * device that is free or serves another file is left alone (returns 0). */
+int pv_loop_detach_if_backing(int domid, const char *path, const char *file);
 /* The loop device FILE is attached to: 0 and PATH filled, -ENOENT if none;
  * *WRITABLE tells whether that attachment is read-write. */
 int pv_loop_find(const char *file, char *path, size_t len, int *writable);

@@ -564,6 +564,25 @@ int nbc_link_set_up(struct nbc *n, const char *name, int up)
     return nbc_undo_push(n, &u);
 }
 
+int nbc_link_rename(struct nbc *n, const char *name, const char *newname)
+{
+    struct nbc_link l;
+    int rc;
+
+    if (!newname || !*newname || strlen(newname) >= IFNAMSIZ ||
+        strchr(newname, '/') || strchr(newname, ' '))
+        return nbc_fail(n, -EINVAL, "invalid interface name '%s'",
+                        newname ? newname : "");
+    if (!strcmp(name, newname))
+        return 0;
+    if ((rc = link_lookup(n, name, &l, "interface")))
+        return rc;
+    rc = link_set_idx(n, l.ifindex, IFLA_IFNAME, newname, (int)strlen(newname) + 1, -1);
+    if (rc)
+        return nbc_fail(n, rc, "cannot rename %s to %s", name, newname);
+    return 0;
+}
+
 int nbc_link_set_mac(struct nbc *n, const char *name, const unsigned char mac[6])
 {
     struct nbc_link l;

@@ -93,6 +93,8 @@ int nbc_link_del(struct nbc *n, const char *name);
 int nbc_link_set_master(struct nbc *n, const char *name, const char *master);
 int nbc_link_set_mtu(struct nbc *n, const char *name, unsigned mtu);
 int nbc_link_set_up(struct nbc *n, const char *name, int up);
+/* Rename (the link must be down); not recorded for rollback. */
+int nbc_link_rename(struct nbc *n, const char *name, const char *newname);
 int nbc_link_set_mac(struct nbc *n, const char *name, const unsigned char mac[6]);
 
 /* ---- addresses and routes ---- */
