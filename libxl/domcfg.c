@@ -397,7 +397,9 @@ static int hexval(int c)
 }
 
 /* libxl_uuid_from_string: 8-4-4-4-12 hex digits, nothing else. */
-int pv_uuid_parse(const char *s, uint8_t uuid[16])
+/* weak: pvbuilder's libxl/dom_util.c and domain_query.c define the same
+ * function (merge of model and pvbuilder); either copy will do. */
+__attribute__((weak)) int pv_uuid_parse(const char *s, uint8_t uuid[16])
 {
     static const int dash_at[] = { 8, 13, 18, 23 };
     int i, j = 0, d = 0;
@@ -426,7 +428,9 @@ int pv_uuid_parse(const char *s, uint8_t uuid[16])
     return 0;
 }
 
-void pv_uuid_format(const uint8_t u[16], char out[37])
+/* weak: pvbuilder's libxl/dom_util.c and domain_query.c define the same
+ * function (merge of model and pvbuilder); either copy will do. */
+__attribute__((weak)) void pv_uuid_format(const uint8_t u[16], char out[37])
 {
     snprintf(out, 37,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
@@ -446,7 +450,9 @@ bool pv_uuid_is_nil(const uint8_t uuid[16])
 }
 
 /* Random (version 4) UUID, as libxl_uuid_generate (libuuid) makes. */
-int pv_uuid_generate(uint8_t uuid[16])
+/* weak: pvbuilder's libxl/dom_util.c and domain_query.c define the same
+ * function (merge of model and pvbuilder); either copy will do. */
+__attribute__((weak)) int pv_uuid_generate(uint8_t uuid[16])
 {
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     ssize_t r;

@@ -1,0 +1,252 @@
+/* The per-domain monitor: a daemon that outlives `xl create`, waits for
+ * the domain to shut down and carries out on_poweroff/on_reboot/on_crash/
+ * on_watchdog, as xl's "xl-NAME" daemon does, logging to
+ * /var/log/xen/xl-NAME.log.  It holds its own hypervisor/xenstore handles
+ * (handles are not fork-safe) and keeps the build params for restarts. */
+#include "libxl/dom.h"
+#include "libxl/dom_xs.h"
+#include "libxl/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xenctrl.h>
+#include <xenstore.h>
+
+#define XEN_LOG_DIR "/var/log/xen"
+#define XEN_DUMP_DIR "/var/lib/xen/dump"
+
+static void mlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void mlog(const char *fmt, ...)
+{
+    va_list ap;
+    char buf[1024];
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (n > (int)sizeof(buf) - 2)
+        n = sizeof(buf) - 2;
+    buf[n++] = '\n';
+    if (write(2, buf, n) < 0) {
+        /* nowhere to report */
+    }
+}
+
+/* libxl_domain_preserve: the old domain keeps running under a new name and
+ * uuid, so the restarted one can take over name, uuid and /vm path. */
+static int preserve_renamed(struct pv_hv *hv, uint32_t domid,
+                            const struct pv_dom_params *p)
+{
+    char suffix[24], newname[256], us[37], vm[64], path[96];
+    struct xs_permissions roperm[2] = {
+        { .id = 0, .perms = XS_PERM_NONE }, { .id = domid, .perms = XS_PERM_READ },
+    };
+    uint8_t nu[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    char *oldvm;
+
+    if (!gmtime_r(&now, &tm) ||
+        !strftime(suffix, sizeof(suffix), "-%Y%m%dT%H%MZ", &tm) ||
+        pv_uuid_generate(nu))
+        return -1;
+    snprintf(newname, sizeof(newname), "%s%s", p->name, suffix);
+    mlog("Preserving domain %u %s with suffix%s", domid, p->name, suffix);
+    if (xc_domain_sethandle((xc_interface *)hv->xch, domid, nu) < 0)
+        return -1;
+    pv_uuid_format(nu, us);
+    snprintf(vm, sizeof(vm), "/vm/%s", us);
+    snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+    oldvm = xs_read(hv->xsh, XBT_NULL, path, NULL);
+    if (oldvm && !strncmp(oldvm, "/vm/", 4))
+        xs_rm(hv->xsh, XBT_NULL, oldvm);
+    free(oldvm);
+    xs_mkdir(hv->xsh, XBT_NULL, vm);
+    xs_set_permissions(hv->xsh, XBT_NULL, vm, roperm, 2);
+    xs_write(hv->xsh, XBT_NULL, path, vm, strlen(vm));
+    snprintf(path, sizeof(path), "%s/uuid", vm);
+    xs_write(hv->xsh, XBT_NULL, path, us, strlen(us));
+    return pv_dom_rename(hv, domid, newname);
+}
+
+static const char *reason_action(const struct pv_dom_params *p, int reason,
+                                 enum pv_dom_action *a)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff: *a = p->on_poweroff; return "poweroff";
+    case SHUTDOWN_reboot:   *a = p->on_reboot; return "reboot";
+    case SHUTDOWN_crash:    *a = p->on_crash; return "crash";
+    case SHUTDOWN_watchdog: *a = p->on_watchdog; return "watchdog";
+    case SHUTDOWN_soft_reset: *a = PV_ACT_RESTART; return "soft_reset";
+    default:                *a = PV_ACT_DESTROY; return "unknown";
+    }
+}
+
+int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
+{
+    struct pv_hv hv;
+    int rc = 0;
+
+    if (pv_hv_open(&hv))
+        return -1;
+    for (;;) {
+        enum pv_dom_action act;
+        int reason = 0, r;
+        const char *why;
+
+        mlog("Waiting for domain %s (domid %u) to die [pid %ld]", p->name,
+             domid, (long)getpid());
+        r = pv_dom_wait(&hv, domid, -1, 0, &reason);
+        if (r == 0) {
+            mlog("Domain %u has been destroyed.", domid);
+            break;
+        }
+        if (r < 0) {
+            mlog("failed waiting for domain %u: %s", domid, strerror(errno));
+            rc = -1;
+            break;
+        }
+        mlog("Domain %u has shut down, reason code %d 0x%x", domid, reason,
+             reason);
+        if (reason == SHUTDOWN_suspend) {
+            mlog("Domain has suspended.");
+            break;
+        }
+        why = reason_action(p, reason, &act);
+        mlog("Action for shutdown reason code %d (%s) is %s", reason, why,
+             pv_dom_action_name(act));
+        if (act == PV_ACT_COREDUMP_DESTROY || act == PV_ACT_COREDUMP_RESTART) {
+            char core[512];
+
+            snprintf(core, sizeof(core), XEN_DUMP_DIR "/%s", p->name);
+            mkdir(XEN_DUMP_DIR, 0755);
+            mlog("dumping core to %s", core);
+            /* As xl: a failed dump is logged and the action goes on. */
+            if (xc_domain_dumpcore((xc_interface *)hv.xch, domid, core) < 0)
+                mlog("core dump failed (the guest may not publish its p2m "
+                     "size, as Linux does)");
+            act = act == PV_ACT_COREDUMP_DESTROY ? PV_ACT_DESTROY
+                                                 : PV_ACT_RESTART;
+        }
+        if (act == PV_ACT_PRESERVE) {
+            mlog("Done. Exiting now");
+            break;
+        }
+        if (act != PV_ACT_DESTROY) {
+            /* Restart under the name it has now (xl rename is honoured,
+             * as libxl keeps the renamed config). */
+            char *cur = pv_dom_name(&hv, domid);
+
+            if (cur && *cur && strcmp(cur, p->name)) {
+                free(p->name);
+                p->name = cur;
+            } else {
+                free(cur);
+            }
+        }
+        if (act == PV_ACT_RESTART_RENAME) {
+            if (preserve_renamed(&hv, domid, p)) {
+                mlog("failed to preserve domain %u; leaving it in place",
+                     domid);
+                rc = -1;
+                break;
+            }
+        } else {
+            mlog("Domain %u needs to be cleaned up: destroying the domain",
+                 domid);
+            pv_dom_destroy(&hv, domid);
+        }
+        if (act == PV_ACT_DESTROY) {
+            mlog("Done. Exiting now");
+            break;
+        }
+        /* restart: same config, same uuid, a new domid */
+        {
+            int lock = pv_host_lock();
+            uint32_t nd;
+
+            r = pv_dom_create(&hv, p, &nd, NULL);
+            if (r == 0)
+                xc_domain_unpause((xc_interface *)hv.xch, nd);
+            pv_host_unlock(lock);
+            if (r) {
+                mlog("restart of domain %s failed", p->name);
+                rc = -1;
+                break;
+            }
+            mlog("Done. Rebooted %s as domid %u", p->name, nd);
+            domid = nd;
+        }
+    }
+    pv_hv_close(&hv);
+    return rc;
+}
+
+int pv_monitor_spawn(const struct pv_dom_params *src, uint32_t domid)
+{
+    pid_t pid;
+    int status;
+
+    pid = fork();
+    if (pid < 0) {
+        PV_ERR((int)domid, "cannot fork the domain monitor: %s",
+               strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        struct pv_dom_params p;
+        char logpath[512];
+        int fd, maxfd;
+
+        setsid();
+        /* Detach: the grandchild is re-parented to init, so xl create can
+         * reap the child now and return. */
+        pid = fork();
+        if (pid != 0)
+            _exit(pid < 0 ? 1 : 0);
+        signal(SIGHUP, SIG_IGN);
+        if (chdir("/") < 0)
+            _exit(1);
+        mkdir(XEN_LOG_DIR, 0755);
+        snprintf(logpath, sizeof(logpath), XEN_LOG_DIR "/xl-%s.log", src->name);
+        fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd < 0)
+            fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (fd > 2)
+            close(fd);
+        fd = open("/dev/null", O_RDONLY);
+        if (fd >= 0) {
+            dup2(fd, 0);
+            if (fd > 0)
+                close(fd);
+        }
+        /* Don't keep the creator's host lock or pipes alive. */
+        maxfd = (int)sysconf(_SC_OPEN_MAX);
+        for (fd = 3; fd < maxfd && fd < 4096; fd++)
+            close(fd);
+        pv_log_set_fd(2);
+        if (pv_dom_params_copy(&p, src))
+            _exit(1);
+        _exit(pv_monitor_run(&p, domid) ? 1 : 0);
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        PV_ERR((int)domid, "the domain monitor failed to start");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Host side of the e2e suite: one sandbox boot runs every tests/e2e/t_*.sh
+# (or the tests named as arguments) through harness.sh, then reports each
+# test by name.  Exit status is non-zero when any test failed, the host
+# crashed, or the boot timed out; the message points at the logs.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+res=$repo/build/sandbox/results/e2e
+
+job=$(mktemp)
+trap 'rm -f "$job"' EXIT
+printf 'exec sh /pvstack/tests/e2e/harness.sh %s\n' "$*" > "$job"
+
+"$repo/tools/sandbox" run --name e2e --timeout "${E2E_TIMEOUT:-900}" "$job"
+rc=$?
+summary=$res/e2e/summary
+if [ ! -f "$summary" ]; then
+    echo "check-e2e: FAILED: the sandbox produced no results (rc $rc); see $res/serial.log" >&2
+    exit 1
+fi
+fails=$(awk '$1 == "FAIL" {print $2}' "$summary")
+npass=$(grep -c '^PASS' "$summary")
+nfail=$(grep -c '^FAIL' "$summary")
+if [ "$rc" != 0 ] || [ -n "$fails" ]; then
+    for t in $fails; do
+        echo "check-e2e: FAILED: $t -- log: $res/e2e/$t.log" >&2
+    done
+    [ -z "$fails" ] && echo "check-e2e: FAILED: sandbox rc $rc; see $res/job.log and $res/serial.log" >&2
+    echo "e2e: $npass passed, $nfail failed"
+    exit 1
+fi
+echo "e2e: $npass passed, $nfail failed"

@@ -1,0 +1,23 @@
+/* The real `xl create` path, shared by the config front end and tests. */
+#ifndef XL_DOMAIN_CREATE_H
+#define XL_DOMAIN_CREATE_H
+
+#include "libxl/dom.h"
+
+struct xl_create_flags {
+    int paused;         /* -p */
+    int console;        /* -c */
+    int foreground;     /* -F: monitor in this process */
+    int no_monitor;     /* -e */
+    int quiet;          /* -q */
+};
+
+/* Create, optionally attach the console, unpause, start the monitor.
+ * Returns an xl exit code. */
+int xl_create_from_params(struct pv_dom_params *p,
+                          const struct xl_create_flags *f);
+
+/* exec xenconsole for DOMID (does not return on success). */
+int xl_console_exec(uint32_t domid, const char *type, int num);
+
+#endif

@@ -1,0 +1,391 @@
+/* vCPU and scheduler commands: vcpu-set, vcpu-list, vcpu-pin, sched-credit,
+ * with Xen 4.17 xl's output formats (tools/xl/xl_vcpu.c, xl_sched.c). */
+#include "xl/domain_cmd.h"
+#include "xl/xl.h"
+#include "libxl/log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xenctrl.h>
+
+static xc_interface *XCH(struct pv_hv *hv) { return (xc_interface *)hv->xch; }
+
+static int host_cpus(struct pv_hv *hv)
+{
+    xc_physinfo_t info = { 0 };
+
+    if (xc_physinfo(XCH(hv), &info) < 0)
+        return -1;
+    return info.max_cpu_id + 1;
+}
+
+int main_vcpuset(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "ignore-host", no_argument, NULL, 'i' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct pv_hv hv;
+    xc_domaininfo_t info;
+    unsigned long n;
+    uint32_t domid;
+    char *end;
+    int opt, rc, check_host = 1;
+
+    while ((opt = xl_getopt(argc, argv, "i", opts, "vcpu-set", 2, &rc)) != -1) {
+        if (opt == -2)
+            return rc;
+        if (opt == 'i')
+            check_host = 0;
+    }
+    if (xl_open(&hv))
+        return 1;
+    rc = 1;
+    if (xl_find_domain(&hv, argv[optind], &domid))
+        goto out;
+    n = strtoul(argv[optind + 1], &end, 10);
+    if (end == argv[optind + 1] || *end || n > INT_MAX) {
+        fprintf(stderr, "Error: Invalid argument.\n");
+        goto out;
+    }
+    if (check_host &&
+        xc_domain_getinfolist(XCH(&hv), domid, 1, &info) == 1) {
+        int cpus = host_cpus(&hv);
+        unsigned online = 0, i;
+
+        for (i = 0; i <= info.max_vcpu_id; i++) {
+            xc_vcpuinfo_t vi;
+            if (xc_vcpu_getinfo(XCH(&hv), domid, i, &vi) == 0 && vi.online)
+                online++;
+        }
+        if (cpus > 0 && n > online && n > (unsigned long)cpus) {
+            fprintf(stderr, "You are overcommmitting! You have %d physical"
+                    " CPUs and want %ld vCPUs! Aborting, use --ignore-host to"
+                    " continue\n", cpus, (long)n);
+            goto out;
+        }
+    }
+    if (pv_dom_vcpu_set(&hv, domid, n)) {
+        fprintf(stderr, "libxl_set_vcpuonline failed domid=%u max_vcpus=%ld,"
+                " rc: -3\n", domid, (long)n);
+        goto out;
+    }
+    rc = 0;
+out:
+    pv_hv_close(&hv);
+    return rc;
+}
+
+/* xl's print_bitmap: "all", "none" or ranges "0-2,5". */
+static void print_cpumap(const uint8_t *map, int nbits)
+{
+    int i, first = -1, any = 0, all = 1;
+
+    for (i = 0; i < nbits; i++)
+        if (!(map[i / 8] & (1 << (i % 8))))
+            all = 0;
+    if (all && nbits > 0) {
+        printf("all");
+        return;
+    }
+    for (i = 0; i <= nbits; i++) {
+        int set = i < nbits && (map[i / 8] & (1 << (i % 8)));
+
+        if (set && first < 0) {
+            first = i;
+        } else if (!set && first >= 0) {
+            printf("%s%d", any ? "," : "", first);
+            if (i - 1 > first)
+                printf("-%d", i - 1);
+            any = 1;
+            first = -1;
+        }
+    }
+    if (!any)
+        printf("none");
+}
+
+static void list_domain_vcpus(struct pv_hv *hv, uint32_t domid, int nr_cpus)
+{
+    xc_domaininfo_t info;
+    int mapsz = (nr_cpus + 7) / 8;
+    uint8_t *hard = calloc(1, mapsz + 8), *soft = calloc(1, mapsz + 8);
+    char *name = pv_dom_name(hv, domid);
+    unsigned v;
+
+    if (!hard || !soft ||
+        xc_domain_getinfolist(XCH(hv), domid, 1, &info) != 1 ||
+        info.domain != domid)
+        goto out;
+    for (v = 0; v <= info.max_vcpu_id; v++) {
+        xc_vcpuinfo_t vi;
+
+        if (xc_vcpu_getinfo(XCH(hv), domid, v, &vi) < 0)
+            continue;
+        memset(hard, 0, mapsz);
+        memset(soft, 0, mapsz);
+        xc_vcpu_getaffinity(XCH(hv), domid, v, hard, soft,
+                            XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT);
+        printf("%-32s %5u %5u", name ? name : "", domid, v);
+        if (!vi.online)
+            printf("%5c %3c%cp ", '-', '-', '-');
+        else
+            printf("%5u %3c%c- ", vi.cpu, vi.running ? 'r' : '-',
+                   vi.blocked ? 'b' : '-');
+        printf("%9.1f  ", (float)vi.cpu_time / 1e9);
+        print_cpumap(hard, nr_cpus);
+        printf(" / ");
+        print_cpumap(soft, nr_cpus);
+        printf("\n");
+    }
+out:
+    free(name);
+    free(hard);
+    free(soft);
+}
+
+int main_vcpulist(int argc, char **argv)
+{
+    struct pv_hv hv;
+    int opt, rc, nr_cpus, i;
+
+    while ((opt = xl_getopt(argc, argv, "", NULL, "vcpu-list", 0, &rc)) != -1)
+        if (opt == -2)
+            return rc;
+    if (xl_open(&hv))
+        return 1;
+    nr_cpus = host_cpus(&hv);
+    if (nr_cpus < 0) {
+        fprintf(stderr, "libxl_physinfo failed.\n");
+        pv_hv_close(&hv);
+        return 1;
+    }
+    printf("%-32s %5s %5s %5s %5s %9s %s\n", "Name", "ID", "VCPU", "CPU",
+           "State", "Time(s)", "Affinity (Hard / Soft)");
+    rc = 0;
+    if (optind >= argc) {
+        xc_domaininfo_t info[1024];
+        int n = xc_domain_getinfolist(XCH(&hv), 0, 1024, info);
+
+        for (i = 0; i < n; i++)
+            list_domain_vcpus(&hv, info[i].domain, nr_cpus);
+    } else {
+        for (i = optind; i < argc; i++) {
+            uint32_t domid;
+
+            if (xl_find_domain(&hv, argv[i], &domid)) {
+                rc = 1;
+                break;
+            }
+            list_domain_vcpus(&hv, domid, nr_cpus);
+        }
+    }
+    pv_hv_close(&hv);
+    return rc;
+}
+
+/* "all", "-" (leave alone: returns 1) or "0-3,5,^2" into MAP. */
+static int parse_cpulist(const char *s, uint8_t *map, int nbits)
+{
+    char *copy, *tok, *save = NULL;
+    int rc = 0;
+
+    if (!strcmp(s, "-"))
+        return 1;
+    memset(map, 0, (nbits + 7) / 8);
+    if (!strcmp(s, "all")) {
+        int i;
+        for (i = 0; i < nbits; i++)
+            map[i / 8] |= 1 << (i % 8);
+        return 0;
+    }
+    copy = strdup(s);
+    if (!copy)
+        return -1;
+    for (tok = strtok_r(copy, ",", &save); tok && !rc;
+         tok = strtok_r(NULL, ",", &save)) {
+        int neg = *tok == '^', a, b, i;
+        char *end;
+
+        a = strtol(tok + neg, &end, 10);
+        b = a;
+        if (*end == '-')
+            b = strtol(end + 1, &end, 10);
+        if (*end || end == tok + neg || a < 0 || b < a || b >= nbits) {
+            fprintf(stderr, "Invalid argument: %s\n", tok);
+            rc = -1;
+            break;
+        }
+        if (neg && tok == copy) {
+            for (i = 0; i < nbits; i++)
+                map[i / 8] |= 1 << (i % 8);
+        }
+        for (i = a; i <= b; i++) {
+            if (neg)
+                map[i / 8] &= ~(1 << (i % 8));
+            else
+                map[i / 8] |= 1 << (i % 8);
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+int main_vcpupin(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "force", no_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct pv_hv hv;
+    xc_domaininfo_t info;
+    uint8_t *hard = NULL, *soft = NULL;
+    int opt, rc, nr_cpus, skip_hard, skip_soft = 1, flags = 0;
+    unsigned v, first, last;
+    uint32_t domid;
+    const char *vs;
+
+    while ((opt = xl_getopt(argc, argv, "f", opts, "vcpu-pin", 3, &rc)) != -1)
+        if (opt == -2)
+            return rc;
+    if (xl_open(&hv))
+        return 1;
+    rc = 1;
+    if (xl_find_domain(&hv, argv[optind], &domid))
+        goto out;
+    nr_cpus = host_cpus(&hv);
+    hard = calloc(1, (nr_cpus + 7) / 8 + 8);
+    soft = calloc(1, (nr_cpus + 7) / 8 + 8);
+    if (nr_cpus <= 0 || !hard || !soft ||
+        xc_domain_getinfolist(XCH(&hv), domid, 1, &info) != 1)
+        goto out;
+    vs = argv[optind + 1];
+    if (!strcmp(vs, "all")) {
+        first = 0;
+        last = info.max_vcpu_id;
+    } else {
+        char *end;
+        first = last = strtoul(vs, &end, 10);
+        if (*end || end == vs || first > info.max_vcpu_id) {
+            fprintf(stderr, "Error: Invalid argument.\n");
+            goto out;
+        }
+    }
+    skip_hard = parse_cpulist(argv[optind + 2], hard, nr_cpus);
+    if (skip_hard < 0)
+        goto out;
+    if (optind + 3 < argc) {
+        skip_soft = parse_cpulist(argv[optind + 3], soft, nr_cpus);
+        if (skip_soft < 0)
+            goto out;
+    }
+    if (skip_hard && skip_soft) {
+        fprintf(stderr, "Error: Invalid argument.\n");
+        goto out;
+    }
+    if (!skip_hard)
+        flags |= XEN_VCPUAFFINITY_HARD;
+    if (!skip_soft)
+        flags |= XEN_VCPUAFFINITY_SOFT;
+    for (v = first; v <= last; v++) {
+        if (xc_vcpu_setaffinity(XCH(&hv), domid, v, hard, soft, flags) < 0) {
+            fprintf(stderr, "Setting vcpu affinity: %s\n", strerror(errno));
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(hard);
+    free(soft);
+    pv_hv_close(&hv);
+    return rc;
+}
+
+/* Credit scheduler: per-domain weight and cap. */
+static void sched_credit_line(struct pv_hv *hv, uint32_t domid)
+{
+    struct xen_domctl_sched_credit p;
+    char *name;
+
+    if (xc_sched_credit_domain_get(XCH(hv), domid, &p) < 0)
+        return;
+    name = pv_dom_name(hv, domid);
+    printf("%-33s %4d %6d %4d\n", name ? name : "", domid, p.weight, p.cap);
+    free(name);
+}
+
+int main_sched_credit(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "domain", required_argument, NULL, 'd' },
+        { "weight", required_argument, NULL, 'w' },
+        { "cap", required_argument, NULL, 'c' },
+        { "schedparam", no_argument, NULL, 's' },
+        { "cpupool", required_argument, NULL, 'p' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *dom = NULL;
+    int weight = -1, cap = -1, opt, rc, i;
+    struct pv_hv hv;
+
+    while ((opt = xl_getopt(argc, argv, "d:w:c:p:s", opts, "sched-credit", 0,
+                            &rc)) != -1) {
+        switch (opt) {
+        case -2: return rc;
+        case 'd': dom = optarg; break;
+        case 'w': weight = atoi(optarg); break;
+        case 'c': cap = atoi(optarg); break;
+        }
+    }
+    if (!dom && (weight >= 0 || cap >= 0)) {
+        fprintf(stderr, "Must specify a domain.\n");
+        return 1;
+    }
+    if (xl_open(&hv))
+        return 1;
+    rc = 1;
+    if (dom) {
+        uint32_t domid;
+        struct xen_domctl_sched_credit p;
+
+        if (xl_find_domain(&hv, dom, &domid))
+            goto out;
+        if (xc_sched_credit_domain_get(XCH(&hv), domid, &p) < 0) {
+            fprintf(stderr, "Domain %s is not in a credit scheduler pool: "
+                    "%s\n", dom, strerror(errno));
+            goto out;
+        }
+        if (weight < 0 && cap < 0) {
+            printf("%-33s %4s %6s %4s\n", "Name", "ID", "Weight", "Cap");
+            sched_credit_line(&hv, domid);
+        } else {
+            if (weight >= 0)
+                p.weight = weight;
+            if (cap >= 0)
+                p.cap = cap;
+            if (xc_sched_credit_domain_set(XCH(&hv), domid, &p) < 0) {
+                fprintf(stderr, "Setting credit parameters failed: %s\n",
+                        strerror(errno));
+                goto out;
+            }
+        }
+    } else {
+        xc_domaininfo_t info[1024];
+        int n = xc_domain_getinfolist(XCH(&hv), 0, 1024, info);
+
+        printf("%-33s %4s %6s %4s\n", "Name", "ID", "Weight", "Cap");
+        for (i = 0; i < n; i++)
+            sched_credit_line(&hv, info[i].domain);
+    }
+    rc = 0;
+out:
+    pv_hv_close(&hv);
+    return rc;
+}
