@@ -564,6 +564,12 @@ int nbc_link_set_up(struct nbc *n, const char *name, int up)
     return nbc_undo_push(n, &u);
 }
 
+int nbc_link_pin_mac(struct nbc *n, int ifindex, const unsigned char mac[6])
+{
+    int rc = link_set_idx(n, ifindex, IFLA_ADDRESS, mac, 6, -1);
+    return rc ? nbc_fail(n, rc, "cannot set the MAC address of #%d", ifindex) : 0;
+}
+
 int nbc_link_rename(struct nbc *n, const char *name, const char *newname)
 {
     struct nbc_link l;

@@ -48,6 +48,8 @@ struct nbc {
 int nbc_fail(struct nbc *n, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int nbc_link_del_index(struct nbc *n, int ifindex);
+/* Set the MAC even when it already holds (marks it administratively set). */
+int nbc_link_pin_mac(struct nbc *n, int ifindex, const unsigned char mac[6]);
 /* Tests: make the NTH change from now on fail (0: never). */
 void nbc_debug_fail_at(struct nbc *n, int nth);
 

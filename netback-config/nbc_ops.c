@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define STEP(expr) do { rc = (expr); if (rc) goto out_rollback; } while (0)
 
@@ -111,10 +112,26 @@ static int move_finish(struct nbc *n, struct moved_routes *mr)
 
 int nbc_bridge_ensure(struct nbc *n, const char *br, unsigned mtu)
 {
-    int rc;
+    struct nbc_link l;
+    int rc, existed = nbc_link_get(n, br, &l) == 0;
 
     nbc_tx_begin(n);
     STEP(nbc_link_add(n, br, "bridge"));
+    if (!existed) {
+        /* Give it a MAC of its own (random, locally administered): a bridge
+         * whose address was never set takes its ports' addresses as vifs
+         * come and go, and guests' ARP caches for dom0 go stale.  It must
+         * differ from the current one, or the kernel ignores the request
+         * and keeps treating the address as its own to change. */
+        unsigned char mac[6];
+        STEP(lookup_bridge(n, br, &l));
+        do {
+            if (getrandom(mac, sizeof(mac), 0) != (ssize_t)sizeof(mac))
+                STEP(nbc_fail(n, -EIO, "no random bytes for %s's MAC", br));
+            mac[0] = (unsigned char)((mac[0] & 0xfe) | 0x02);
+        } while (!memcmp(mac, l.mac, 6));
+        STEP(nbc_link_pin_mac(n, l.ifindex, mac));
+    }
     if (mtu)
         STEP(nbc_link_set_mtu(n, br, mtu));
     STEP(nbc_link_set_up(n, br, 1));

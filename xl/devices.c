@@ -47,34 +47,17 @@ static void handles_close(struct dev_handles *h)
         xs_close(h->xsh);
 }
 
-/* A domain number or name, as libxl_domain_qualifier_to_domid. */
-static int find_domain(struct dev_handles *h, const char *q, uint32_t *domid)
+/* Name -> domid by xenstore's /local/domain/N/name; 0 or -1. */
+static int lookup_name(struct xs_handle *xsh, const char *q, uint32_t *domid)
 {
     char **doms, *name, path[64];
     unsigned num, i, len;
-    unsigned long v;
-    char *end;
     int found = 0;
 
-    errno = 0;
-    v = strtoul(q, &end, 10);
-    if (*q && isdigit((unsigned char)*q) && !*end && !errno && v < 0x7FF0) {
-        *domid = (uint32_t)v;
-        snprintf(path, sizeof(path), "/local/domain/%u", *domid);
-        name = xs_read(h->xsh, XBT_NULL, path, &len);
-        if (name || errno == EACCES) {
-            free(name);
-            return 0;
-        }
-        fprintf(stderr, "%s is an invalid domain identifier\n", q);
-        return -1;
-    }
-    if (xl_domain_qualifier_to_domid)
-        return xl_domain_qualifier_to_domid(q, domid);
-    doms = xs_directory(h->xsh, XBT_NULL, "/local/domain", &num);
+    doms = xs_directory(xsh, XBT_NULL, "/local/domain", &num);
     for (i = 0; doms && i < num && !found; i++) {
         snprintf(path, sizeof(path), "/local/domain/%s/name", doms[i]);
-        name = xs_read(h->xsh, XBT_NULL, path, &len);
+        name = xs_read(xsh, XBT_NULL, path, &len);
         if (name && !strcmp(name, q)) {
             *domid = (uint32_t)strtoul(doms[i], NULL, 10);
             found = 1;
@@ -82,9 +65,49 @@ static int find_domain(struct dev_handles *h, const char *q, uint32_t *domid)
         free(name);
     }
     free(doms);
-    if (!found)
-        fprintf(stderr, "%s is an invalid domain identifier\n", q);
     return found ? 0 : -1;
+}
+
+/* The hook xl/devices_spec.c uses for block-attach/network-attach (weak: a
+ * domain family's own definition wins). */
+int xl_domain_qualifier_to_domid(const char *q, uint32_t *domid)
+{
+    struct xs_handle *xsh = xs_open(0);
+    int rc;
+
+    if (!xsh) {
+        fprintf(stderr, "xl: cannot connect to xenstore: %s\n", strerror(errno));
+        return -1;
+    }
+    rc = lookup_name(xsh, q, domid);
+    xs_close(xsh);
+    if (rc)
+        fprintf(stderr, "%s is an invalid domain identifier\n", q);
+    return rc;
+}
+
+/* A domain number or name, as libxl_domain_qualifier_to_domid. */
+static int find_domain(struct dev_handles *h, const char *q, uint32_t *domid)
+{
+    char *name, path[64];
+    unsigned len;
+    unsigned long v;
+    char *end;
+
+    errno = 0;
+    v = strtoul(q, &end, 10);
+    if (*q && isdigit((unsigned char)*q) && !*end && !errno && v < 0x7FF0) {
+        *domid = (uint32_t)v;
+        snprintf(path, sizeof(path), "/local/domain/%u/name", *domid);
+        name = xs_read(h->xsh, XBT_NULL, path, &len);
+        if (name) {
+            free(name);
+            return 0;
+        }
+        fprintf(stderr, "%s is an invalid domain identifier\n", q);
+        return -1;
+    }
+    return xl_domain_qualifier_to_domid(q, domid);
 }
 
 /* Hot-plugged into a running guest, the device is done when the frontend

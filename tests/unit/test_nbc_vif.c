@@ -57,6 +57,19 @@ static void bridge_online_enslaves_sets_mtu_and_up(void **state)
     assert_int_equal(nbc_vif_bridge_offline(nbc, "vif9.9"), 0);
 }
 
+static void bridge_mac_stays_as_vifs_come_and_go(void **state)
+{
+    struct nbc_link before, after;
+
+    assert_int_equal(nbc_bridge_ensure(nbc, "xenbr0", 0), 0);
+    assert_int_equal(nbc_link_get(nbc, "xenbr0", &before), 0);
+    assert_int_equal(nbc_veth_add(nbc, "vif3.0", "vifp"), 0);
+    assert_int_equal(nbc_vif_bridge_online(nbc, "vif3.0", "xenbr0", 0), 0);
+    assert_int_equal(nbc_vif_bridge_offline(nbc, "vif3.0"), 0);
+    assert_int_equal(nbc_link_get(nbc, "xenbr0", &after), 0);
+    assert_memory_equal(before.mac, after.mac, 6);
+}
+
 static void bridge_online_to_missing_bridge_changes_nothing(void **state)
 {
     char *before, *after;
@@ -209,6 +222,7 @@ int main(void)
     const struct CMUnitTest ns[] = {
         cmocka_unit_test_setup_teardown(bridge_online_enslaves_sets_mtu_and_up, fresh_ns, close_ns),
         cmocka_unit_test_setup_teardown(bridge_online_to_missing_bridge_changes_nothing, fresh_ns, close_ns),
+        cmocka_unit_test_setup_teardown(bridge_mac_stays_as_vifs_come_and_go, fresh_ns, close_ns),
         cmocka_unit_test_setup_teardown(bridge_online_rolls_back_each_step, fresh_ns, close_ns),
         cmocka_unit_test_setup_teardown(route_online_matches_vif_route, fresh_ns, close_ns),
         cmocka_unit_test_setup_teardown(route_online_without_netdev_address_fails_cleanly, fresh_ns, close_ns),
