@@ -67,6 +67,12 @@ struct cfg_parse {
     int depth;                      /* '[' open in the current statement */
     bool resync;                    /* stopped at the start of a statement */
 
+    /* `+=' onto a number, reported only if no later `=' replaces it (Xen
+     * refuses such a value only when it is finally read).  Indexed by
+     * setting; line 0 = none. */
+    struct cfg_pending { int line, col, prev_line; } *pending;
+    int n_pending;
+
     /* First sign that the file is Python (xm-era) rather than xl.cfg. */
     int py_line, py_col, py_len;
     const char *py_what;

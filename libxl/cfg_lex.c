@@ -173,7 +173,8 @@ static void lex_string(struct lexer *lx)
     const char *bad_at = NULL;
     int bad_len = 0;
     bool backslash_newline = false;
-    char *bad_msg = NULL;
+    const char *bad_msg = NULL;
+    char bad_buf[160];
     char *buf = malloc(line_end(lx, s) - s + 1);   /* value <= source */
     size_t n = 0;
 
@@ -276,9 +277,17 @@ static void lex_string(struct lexer *lx)
             if (e >= '0' && e <= '7')
                 bad_msg = "octal escapes are not supported (Xen's are broken);"
                           " use \\xNN";
-            else
-                bad_msg = "unknown escape sequence; the escapes are \\\" \\' "
-                          "\\\\ \\a \\b \\f \\n \\r \\t \\v \\xNN";
+            else {
+                if (e > 0x20 && e < 0x7f)
+                    snprintf(bad_buf, sizeof(bad_buf), "unknown escape "
+                             "sequence `\\%c'", e);
+                else
+                    snprintf(bad_buf, sizeof(bad_buf), "unknown escape "
+                             "sequence: '\\' followed by byte 0x%02x", e);
+                strcat(bad_buf, "; the escapes are \\\" \\' \\\\ \\a \\b "
+                       "\\f \\n \\r \\t \\v \\xNN");
+                bad_msg = bad_buf;
+            }
         }
         p += 2;
     }
@@ -345,7 +354,6 @@ int cfg__lex(struct cfg_parse *ps)
     }
     while (lx.p < lx.end && !ps->oom) {
         unsigned char c = *lx.p;
-        struct cfg_tok *t;
         switch (c) {
         case ' ': case '\t':
             lx.p++;
@@ -372,16 +380,28 @@ int cfg__lex(struct cfg_parse *ps)
         case '#':
             /* To the end of the line, or of the file: unlike Xen, a last
              * line that is a comment needs no newline. */
-            lx.p = line_end(&lx, lx.p);
+        {
+            const char *e = line_end(&lx, lx.p);
+            /* xm-era files often start "#  -*- mode: python; -*-". */
+            if (memmem(lx.p, e - lx.p, "mode: python", 12))
+                cfg__python_evidence(ps, lx.line, col_of(&lx, lx.p),
+                                     (int)(e - lx.p), "a 'mode: python' "
+                                     "comment");
+            lx.p = e;
             continue;
+        }
         case '"': case '\'':
             lex_string(&lx);
             continue;
-        case '[': t = push(&lx, TK_LBRACK, lx.p, lx.p + 1); break;
-        case ']': t = push(&lx, TK_RBRACK, lx.p, lx.p + 1); break;
-        case ',': t = push(&lx, TK_COMMA, lx.p, lx.p + 1); break;
-        case ';': t = push(&lx, TK_SEMI, lx.p, lx.p + 1); break;
-        case '=': t = push(&lx, TK_EQ, lx.p, lx.p + 1); break;
+        case '[': case ']': case ',': case ';': case '=': {
+            static const enum cfg_tok_kind kinds[] = {
+                ['['] = TK_LBRACK, [']'] = TK_RBRACK, [','] = TK_COMMA,
+                [';'] = TK_SEMI, ['='] = TK_EQ,
+            };
+            push(&lx, kinds[c], lx.p, lx.p + 1);
+            lx.p++;
+            continue;
+        }
         case '+':
             if (lx.p + 1 < lx.end && lx.p[1] == '=') {
                 push(&lx, TK_ADD, lx.p, lx.p + 2);
@@ -408,8 +428,6 @@ int cfg__lex(struct cfg_parse *ps)
                 lex_bad_char(&lx);
             continue;
         }
-        (void)t;
-        lx.p++;
     }
     if (!ps->oom)
         push(&lx, TK_EOF, lx.p, lx.p);

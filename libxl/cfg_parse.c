@@ -380,6 +380,43 @@ static const char *type_name(enum pv_cfg_type t)
                                                             : "a string";
 }
 
+/* Record (OPTOK) or clear (NULL) the pending `+=' error of setting IDX. */
+static int set_pending(struct cfg_parse *ps, long idx, const struct cfg_tok *optok,
+                       int prev_line)
+{
+    if (idx >= ps->n_pending) {
+        if (!optok)
+            return 0;
+        struct cfg_pending *np = realloc(ps->pending,
+                                         (idx + 1) * sizeof(*np));
+        if (!np) {
+            ps->oom = true;
+            return -1;
+        }
+        memset(np + ps->n_pending, 0,
+               (idx + 1 - ps->n_pending) * sizeof(*np));
+        ps->pending = np;
+        ps->n_pending = (int)idx + 1;
+    }
+    ps->pending[idx] = optok ? (struct cfg_pending){ optok->line, optok->col,
+                                                     prev_line }
+                             : (struct cfg_pending){ 0, 0, 0 };
+    return 0;
+}
+
+static void report_pending(struct cfg_parse *ps)
+{
+    for (int i = 0; i < ps->n_pending && i < ps->cfg->n_settings; i++)
+        if (ps->pending[i].line)
+            cfg__diag(ps, PV_CFG_ERROR, ps->pending[i].line,
+                      ps->pending[i].col, 2, "`+=' can't extend `%s': it is "
+                      "a number (line %d); `+=' appends to strings and lists",
+                      ps->cfg->settings[i].name, ps->pending[i].prev_line);
+    free(ps->pending);
+    ps->pending = NULL;
+    ps->n_pending = 0;
+}
+
 /* Store NAME op V (V is consumed).  OPTOK locates errors. */
 static void store(struct cfg_parse *ps, const struct cfg_tok *name_tok,
                   const struct cfg_tok *optok, struct pv_cfg_value *v)
@@ -395,11 +432,12 @@ static void store(struct cfg_parse *ps, const struct cfg_tok *name_tok,
                      type_name(prev->type), prev->line);
             goto drop;
         }
-        if (prev->type == PV_CFG_NUMBER) {
-            error_at(ps, optok, "`+=' can't extend `%s': it is a number "
-                     "(line %d); `+=' appends to strings and lists",
-                     name_tok->text, prev->line);
-            goto drop;
+        if (prev->type == PV_CFG_NUMBER || v->type == PV_CFG_NUMBER) {
+            /* Concatenate the text as Xen does; the result stays a number
+             * that is an error unless a later `=' replaces it. */
+            if (prev->type == PV_CFG_NUMBER &&
+                set_pending(ps, set - cfg->settings, optok, prev->line))
+                goto drop;
         }
         if (prev->type == PV_CFG_LIST) {
             for (int i = 0; i < v->n_items; i++) {
@@ -429,6 +467,7 @@ static void store(struct cfg_parse *ps, const struct cfg_tok *name_tok,
     if (set) {
         value_free(set->value);
         set->value = v;
+        set_pending(ps, set - cfg->settings, NULL, 0);
         goto position;
     }
     if (grow_if_full(&cfg->settings, cfg->n_settings, sizeof(*cfg->settings),
@@ -586,6 +625,7 @@ static void parse_all(struct cfg_parse *ps)
         if (ps->pos == before && peek(ps)->kind != TK_EOF && !ps->resync)
             next(ps);       /* cannot happen; never loop forever anyway */
     }
+    report_pending(ps);
 }
 
 /* --- public API --------------------------------------------------------- */

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "libxl/domcfg.h"
+
 struct xc_interface_core;
 struct xs_handle;
 
@@ -103,11 +105,8 @@ int pv_userdata_store(uint32_t domid, const uint8_t uuid[16], const char *key,
 char *pv_userdata_load(uint32_t domid, const char *key);
 void pv_userdata_remove_all(uint32_t domid);
 
-/* pv_uuid_format() is libxl/domain_query.h's. */
-void pv_uuid_format(const uint8_t uuid[16], char *buf);
-int pv_uuid_parse(const char *s, uint8_t uuid[16]);
-int pv_uuid_generate(uint8_t uuid[16]);
-int pv_uuid_is_null(const uint8_t uuid[16]);
+/* uuid helpers (pv_uuid_format/parse/generate/is_nil) are the config
+ * model's, libxl/domcfg.h. */
 
 /* Minimal libxl-shaped domain config JSON for params (used when the config
  * model did not supply one). */

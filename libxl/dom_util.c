@@ -111,58 +111,6 @@ int pv_dom_action_parse(const char *s, enum pv_dom_action *out)
     return -1;
 }
 
-int pv_uuid_parse(const char *s, uint8_t u[16])
-{
-    int i, n = 0;
-
-    for (i = 0; i < 36; i++) {
-        char c = s[i];
-        int v;
-
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-')
-                return -1;
-            continue;
-        }
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-        else return -1;
-        if (n & 1)
-            u[n / 2] |= v;
-        else
-            u[n / 2] = v << 4;
-        n++;
-    }
-    return s[36] ? -1 : 0;
-}
-
-int pv_uuid_generate(uint8_t u[16])
-{
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    ssize_t r;
-
-    if (fd < 0)
-        return -1;
-    r = read(fd, u, 16);
-    close(fd);
-    if (r != 16)
-        return -1;
-    u[6] = (u[6] & 0x0f) | 0x40;    /* version 4 */
-    u[8] = (u[8] & 0x3f) | 0x80;    /* RFC 4122 variant */
-    return 0;
-}
-
-int pv_uuid_is_null(const uint8_t u[16])
-{
-    int i;
-
-    for (i = 0; i < 16; i++)
-        if (u[i])
-            return 0;
-    return 1;
-}
-
 int pv_hv_open(struct pv_hv *hv)
 {
     hv->xch = NULL;

@@ -61,6 +61,16 @@ static void xsb_mknod(struct xsb *b, struct xs_permissions *perms, int n,
     }
 }
 
+static void xsb_mknod_inherit(struct xsb *b, const char *path)
+{
+    if (b->failed)
+        return;
+    if (!xs_mkdir(b->xsh, b->t, path)) {
+        b->failed = errno ? errno : EIO;
+        b->what = "mkdir";
+    }
+}
+
 /* Value node with explicit permissions (libxl__xs_writev_perms). */
 static void xsb_write_perms(struct xsb *b, struct xs_permissions *perms, int n,
                             const char *val, const char *path)
@@ -95,6 +105,7 @@ static void write_tree(struct xsb *b, const struct pv_dom_params *p,
     };
     char dom[64], vm[64], lx[64], us[37], num[32], path[256];
     char fe[96], be[128];
+    const int ro_inherit = st->console_domid == 0;
     unsigned i;
 
     pv_uuid_format(p->uuid, us);
@@ -109,16 +120,15 @@ static void write_tree(struct xsb *b, const struct pv_dom_params *p,
     xsb_mknod(b, roperm, 2, "%s", vm);
     xs_rm(b->xsh, b->t, lx);
     xsb_mknod(b, noperm, 1, "%s", lx);
-    xsb_mknod(b, noperm, 1, "%s/device", lx);
+    /* lx/device, and dom's cpu, memory, device and control directories,
+     * come into being with the first node written below them and inherit
+     * the parent's permissions, which are the ones libxl gives them: no
+     * separate mkdir/set-permissions round trips. */
 
     xsb_write(b, vm, "%s/vm", dom);
     xsb_write(b, p->name, "%s/name", dom);
     xsb_write(b, p->name, "%s/name", vm);
-    xsb_mknod(b, roperm, 2, "%s/cpu", dom);
-    xsb_mknod(b, roperm, 2, "%s/memory", dom);
-    xsb_mknod(b, roperm, 2, "%s/device", dom);
     xsb_mknod(b, rwperm, 1, "%s/device/suspend/event-channel", dom);
-    xsb_mknod(b, roperm, 2, "%s/control", dom);
     xsb_mknod(b, rwperm, 1, "%s/control/shutdown", dom);
     xsb_mknod(b, rwperm, 1, "%s/control/feature-poweroff", dom);
     xsb_mknod(b, rwperm, 1, "%s/control/feature-reboot", dom);
@@ -133,6 +143,8 @@ static void write_tree(struct xsb *b, const struct pv_dom_params *p,
     xsb_write(b, "1", "%s/control/platform-feature-multiprocessor-suspend", dom);
     xsb_write(b, "1", "%s/control/platform-feature-xs_reset_watches", dom);
     xsb_write(b, p->type == PV_DOM_PVH ? "pvh" : "pv", "%s/type", lx);
+    /* libxl records the device model flavour even when none runs */
+    xsb_write(b, "qemu_xen", "%s/dm-version", lx);
 
     /* libxl__domain_build: /vm entries */
     if (p->type == PV_DOM_PV) {
@@ -168,18 +180,24 @@ static void write_tree(struct xsb *b, const struct pv_dom_params *p,
     snprintf(be, sizeof(be), "/local/domain/%u/backend/console/%u/0",
              st->console_domid, d);
     snprintf(path, sizeof(path), "%s/device/console/0", lx);
-    xs_rm(b->xsh, b->t, path);
     xsb_write(b, fe, "%s/frontend", path);
     xsb_write(b, be, "%s/backend", path);
-    xs_rm(b->xsh, b->t, fe);
-    xsb_mknod(b, ro_front, 2, "%s", fe);
+    /* With dom0 as console backend ro_front equals the domain directory's
+     * perms, so the frontend and its keys simply inherit them. */
+    if (ro_inherit)
+        xsb_mknod_inherit(b, fe);
+    else
+        xsb_mknod(b, ro_front, 2, "%s", fe);
     xsb_write(b, be, "%s/backend", fe);
     snprintf(num, sizeof(num), "%u", st->console_domid);
     snprintf(path, sizeof(path), "%s/backend-id", fe);
     xsb_write_perms(b, front, 2, num, path);
 #define RO_FRONT(key, val) do { \
         snprintf(path, sizeof(path), "%s/" key, fe); \
-        xsb_write_perms(b, ro_front, 2, (val), path); } while (0)
+        if (ro_inherit) \
+            xsb_write(b, (val), "%s", path); \
+        else \
+            xsb_write_perms(b, ro_front, 2, (val), path); } while (0)
     RO_FRONT("limit", "1048576");
     RO_FRONT("type", "xenconsoled");
     RO_FRONT("output", "pty");

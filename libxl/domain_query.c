@@ -172,13 +172,7 @@ out:
     return rc;
 }
 
-void pv_uuid_format(const uint8_t u[16], char *buf)
-{
-    snprintf(buf, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-             u[10], u[11], u[12], u[13], u[14], u[15]);
-}
+/* pv_uuid_format() is defined once, in libxl/domcfg.c. */
 
 char *pv_cpupool_name(struct pv_ctx *ctx, uint32_t poolid)
 {

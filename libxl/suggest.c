@@ -63,10 +63,20 @@ size_t pv_suggest_max_distance(size_t len)
     return (len + 1) / 3;
 }
 
+/* Length of the common prefix (folded): the tie-breaker, since typos tend
+ * to be late in a word ("maxmemory" is "maxmem" more than "memory"). */
+static size_t common_prefix(const char *a, const char *b)
+{
+    size_t i = 0;
+    while (a[i] && b[i] && fold(a[i]) == fold(b[i]))
+        i++;
+    return i;
+}
+
 const char *pv_suggest(const char *word, const char *const *cands, size_t n)
 {
     const char *best = NULL;
-    size_t best_d = (size_t)-1, limit;
+    size_t best_d = (size_t)-1, best_p = 0, limit;
 
     if (!word || !cands)
         return NULL;
@@ -77,9 +87,13 @@ const char *pv_suggest(const char *word, const char *const *cands, size_t n)
         size_t d = pv_edit_distance(word, cands[i]);
         /* The candidate must also not be tiny next to the distance, or
          * "xyz" would suggest any three-letter key. */
-        if (d <= limit && d < strlen(cands[i]) && d < best_d) {
+        if (d > limit || d >= strlen(cands[i]))
+            continue;
+        size_t p = common_prefix(word, cands[i]);
+        if (d < best_d || (d == best_d && p > best_p)) {
             best = cands[i];
             best_d = d;
+            best_p = p;
         }
     }
     return best;

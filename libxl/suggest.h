@@ -19,7 +19,8 @@ size_t pv_edit_distance(const char *a, const char *b);
 
 /* The candidate closest to WORD, or NULL when none is close enough.
  * CANDS has N entries (NULL entries are skipped); N may be (size_t)-1 for a
- * NULL-terminated array.  Ties go to the earlier candidate. */
+ * NULL-terminated array.  Ties go to the longer common prefix, then to
+ * the earlier candidate. */
 const char *pv_suggest(const char *word, const char *const *cands, size_t n);
 
 /* The largest distance pv_suggest accepts for a word of LEN bytes. */

@@ -36,16 +36,21 @@ static void vif_err(const char *source, FILE *diag, const char *msg,
                 SRC(source), msg, what);
 }
 
-static bool shape_matches(const char *re, const char *s)
+/* The two shapes xlu checks rates against, compiled once (regcomp is by
+ * far the most expensive step of parsing a vif). */
+static bool shape_matches(int which, const char *s)
 {
-    regex_t rec;
-    bool ok;
+    static const char *const res[2] = {
+        "^[0-9]+[GMK]?[Bb]/s$",     /* bytes per second */
+        "^[0-9]+[mu]?s?$",          /* replenishment interval */
+    };
+    static regex_t rec[2];
+    static int state[2];            /* 0 not yet, 1 ok, -1 failed */
 
-    if (regcomp(&rec, re, REG_EXTENDED | REG_NOSUB))
-        return false;
-    ok = regexec(&rec, s, 0, NULL, 0) == 0;
-    regfree(&rec);
-    return ok;
+    if (!state[which])
+        state[which] = regcomp(&rec[which], res[which],
+                               REG_EXTENDED | REG_NOSUB) ? -1 : 1;
+    return state[which] > 0 && regexec(&rec[which], s, 0, NULL, 0) == 0;
 }
 
 static int rate_bytes_per_sec(const char *source, FILE *diag, const char *s,
@@ -54,7 +59,7 @@ static int rate_bytes_per_sec(const char *source, FILE *diag, const char *s,
     unsigned long long v;
     char *p;
 
-    if (!shape_matches("^[0-9]+[GMK]?[Bb]/s$", s)) {
+    if (!shape_matches(0, s)) {
         vif_err(source, diag, "invalid rate", s);
         return -1;
     }
@@ -82,7 +87,7 @@ static int rate_interval_usecs(const char *source, FILE *diag, const char *s,
     unsigned long long v;
     char *p;
 
-    if (!shape_matches("^[0-9]+[mu]?s?$", s)) {
+    if (!shape_matches(1, s)) {
         vif_err(source, diag, "invalid replenishment interval", s);
         return -1;
     }
@@ -151,6 +156,7 @@ static int replace(char **field, const char *val)
 static int parse_mac(const char *source, FILE *diag, const char *s,
                      uint8_t mac[6])
 {
+    const char *whole = s;
     unsigned long v;
     char *end;
     int i;
@@ -161,7 +167,7 @@ static int parse_mac(const char *source, FILE *diag, const char *s,
             if (diag)
                 fprintf(diag, "%sinvalid vif parameter `mac': `%s' is not "
                         "a MAC address (6 hex octets, e.g. 00:16:3e:12:34:56)\n",
-                        SRC(source), s);
+                        SRC(source), whole);
             return -1;
         }
         mac[i] = (uint8_t)v;
@@ -324,8 +330,22 @@ int pv_vif_spec_parse_token(const char *source, const char *token,
         char key[64];
         const char *hint;
 
+        const char *near[sizeof(vif_keys) / sizeof(vif_keys[0])];
+        size_t i, n = 0, klen, slack;
+
         snprintf(key, sizeof(key), "%.*s", (int)strcspn(token, "="), token);
-        hint = pv_suggest(key, vif_keys, (size_t)-1);
+        /* only keys of about the right length can be close (and no key
+         * is longer than 34): skip the quadratic edit distance for the
+         * rest */
+        klen = strlen(key);
+        slack = pv_suggest_max_distance(klen);
+        for (i = 0; klen <= 40 && vif_keys[i]; i++) {
+            size_t l = strlen(vif_keys[i]);
+
+            if (l + slack >= klen && klen + slack >= l)
+                near[n++] = vif_keys[i];
+        }
+        hint = pv_suggest(key, near, n);
         fprintf(diag, "%sunrecognized vif argument `%s'%s%s%s\n",
                 SRC(source), token, hint ? "; did you mean `" : "",
                 hint ? hint : "", hint ? "'?" : "");

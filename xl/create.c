@@ -2,7 +2,9 @@
  *
  * Parses the config file (libxl/cfg.h), applies the key=value overrides
  * with the same grammar, turns the settings into a struct
- * pv_domain_config (libxl/domcfg_parse.h) and then either prints it as
+ * pv_domain_config (libxl/domcfg_parse.h) with the host defaults of
+ * /etc/xen/xl.conf ($PVSTACK_XL_CONF overrides the path), and then either
+ * prints it as
  * libxl's JSON (-N / -n: dry run, as `xl -N create` does in Xen 4.17,
  * which prints the bare libxl_domain_config) or hands it to
  * xl_create_real. */
@@ -12,6 +14,7 @@
 #include "libxl/cfg.h"
 #include "libxl/domcfg_json.h"
 #include "libxl/domcfg_parse.h"
+#include "libxl/xlconf.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -49,7 +52,9 @@ int main_create(int argc, char **argv)
     };
     struct xl_create_opts o = { .daemonize = true, .monitor = true };
     struct pv_domain_config d;
+    struct pv_xl_conf conf;
     struct pv_cfg *cfg = NULL;
+    const char *conf_path = getenv("PVSTACK_XL_CONF");
     bool dryrun = xl_g.dryrun, have_config = false;
     int opt, rc = 0, i;
 
@@ -76,6 +81,7 @@ int main_create(int argc, char **argv)
         case 'q': o.quiet = true; break;
         }
     }
+    pv_xl_conf_init(&conf);
     o.overrides = calloc((size_t)argc + 1, sizeof(char *));
     if (!o.overrides) {
         fprintf(stderr, "xl create: out of memory\n");
@@ -101,6 +107,12 @@ int main_create(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    /* host-wide defaults first, as xl reads xl.conf at start-up */
+    if (pv_xl_conf_load(&conf, conf_path ? conf_path : PV_XL_CONF_PATH,
+                        stderr)) {
+        rc = 1;
+        goto out;
+    }
     if (!o.quiet)
         fprintf(stderr, "Parsing config from %s\n", o.config_file);
     if (pv_cfg_parse_file(o.config_file, stderr, &cfg)) {
@@ -114,7 +126,7 @@ int main_create(int argc, char **argv)
             goto out;
         }
     }
-    if (pv_domain_config_from_cfg(cfg, NULL, &d, stderr)) {
+    if (pv_domain_config_from_cfg(cfg, &conf.parse, &d, stderr)) {
         fprintf(stderr, "xl create: %s: configuration has errors; nothing "
                 "was created\n", o.config_file);
         rc = 1;
@@ -141,6 +153,7 @@ out:
     if (have_config)
         pv_domain_config_dispose(&d);
     pv_cfg_free(cfg);
+    pv_xl_conf_dispose(&conf);
     free(o.overrides);
     return rc;
 }

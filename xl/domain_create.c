@@ -5,16 +5,15 @@
  * turn it into builder params, create the domain under the host lock,
  * attach the console if asked, unpause and leave a monitor behind.
  *
- * Until that front end is linked in, a weak main_create here reads the
- * handful of keys a direct-boot PV guest needs (see read_simple_cfg), so the
- * lifecycle can be exercised on real Xen on its own. */
+ * Devices (disk=, vif=) are refused until their backends are wired in, so a
+ * create never silently builds a guest without the disks it asked for. */
 #include "xl/domain_create.h"
+#include "xl/create.h"
 #include "xl/xl.h"
+#include "libxl/domcfg_json.h"
 #include "libxl/log.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +44,7 @@ int xl_create_from_params(struct pv_dom_params *p,
     uint32_t domid;
     int lock, r;
 
-    if (pv_uuid_is_null(p->uuid) && pv_uuid_generate(p->uuid)) {
+    if (pv_uuid_is_nil(p->uuid) && pv_uuid_generate(p->uuid)) {
         fprintf(stderr, "xl: cannot generate a uuid\n");
         return 1;
     }
@@ -87,225 +86,87 @@ int xl_create_from_params(struct pv_dom_params *p,
     return 0;
 }
 
-/* ---- Interim config reader (replaced by the config model's front end) */
+/* ---- From the config model to builder params --------------------------- */
 
-static char *cfg_value(char *v, const char *file, int line, int *err)
+static char *dup_or_null(const char *s)
 {
-    char *e;
-
-    while (isspace((unsigned char)*v))
-        v++;
-    if (*v == '"' || *v == '\'') {
-        char q = *v++;
-        e = strchr(v, q);
-        if (!e) {
-            fprintf(stderr, "%s:%d: unterminated string\n", file, line);
-            *err = 1;
-            return NULL;
-        }
-        *e = 0;
-        return strdup(v);
-    }
-    if (*v == '[')
-        return NULL;    /* lists (disk=, vif=) are not ours to read */
-    for (e = v; *e && !isspace((unsigned char)*e) && *e != '#' && *e != ';'; e++)
-        ;
-    *e = 0;
-    return strdup(v);
+    return s ? strdup(s) : NULL;
 }
 
-struct simple_cfg {
-    char *root, *extra, *cmdline;
-};
-
-static int cfg_number(const char *key, const char *v, const char *file,
-                      int line, uint64_t *out)
+/* libxl's setdefault for the fields the PV builder uses, then a copy.
+ * Returns 0 or prints why the config cannot be built here. */
+static int params_from_config(const struct pv_domain_config *c,
+                              struct pv_dom_params *p)
 {
-    char *end;
-    unsigned long long n = strtoull(v, &end, 0);
+    const struct pv_domain_build_info *b = &c->b_info;
+    int avail;
 
-    if (!*v || *end) {
-        fprintf(stderr, "%s:%d: %s: invalid number \"%s\"\n", file, line, key,
-                v);
+    pv_dom_params_init(p);
+    switch (c->c_info.type) {
+    case PV_DOMAIN_TYPE_PV: p->type = PV_DOM_PV; break;
+    case PV_DOMAIN_TYPE_PVH: p->type = PV_DOM_PVH; break;
+    default:
+        fprintf(stderr, "xl create: type=\"hvm\" is not supported by the "
+                "PV/PVH domain builder\n");
         return -1;
     }
-    *out = n;
+    if (c->num_disks || c->num_nics || c->num_pcidevs || c->num_vfbs ||
+        c->num_vkbs || c->num_channels || c->num_p9s || c->num_vtpms ||
+        c->num_usbctrls || c->num_usbdevs || c->num_dtdevs ||
+        c->num_pvcallsifs) {
+        fprintf(stderr, "xl create: %s: devices (disk=, vif=, ...) are not "
+                "supported by this build yet; nothing was created\n",
+                c->c_info.name ? c->c_info.name : "domain");
+        return -1;
+    }
+    if (b->bootloader || (c->b_info.pv.bootloader)) {
+        fprintf(stderr, "xl create: bootloader= is not supported; use "
+                "direct kernel boot (kernel=)\n");
+        return -1;
+    }
+    p->name = dup_or_null(c->c_info.name);
+    memcpy(p->uuid, c->c_info.uuid, 16);
+    p->kernel = dup_or_null(b->kernel);
+    p->ramdisk = dup_or_null(b->ramdisk);
+    p->cmdline = dup_or_null(b->cmdline);
+    if ((c->c_info.name && !p->name) || (b->kernel && !p->kernel) ||
+        (b->ramdisk && !p->ramdisk) || (b->cmdline && !p->cmdline))
+        return -1;
+    p->max_vcpus = b->max_vcpus > 0 ? (unsigned)b->max_vcpus : 1;
+    avail = pv_bitmap_count(&b->avail_vcpus);
+    p->avail_vcpus = avail > 0 ? (unsigned)avail : p->max_vcpus;
+    if (p->avail_vcpus > p->max_vcpus)
+        p->avail_vcpus = p->max_vcpus;
+    /* libxl__domain_build_info_setdefault: 32 MB when nothing is said */
+    p->max_kb = b->max_memkb != PV_MEMKB_DEFAULT ? b->max_memkb : 32 * 1024;
+    p->target_kb = b->target_memkb != PV_MEMKB_DEFAULT ? b->target_memkb
+                                                       : p->max_kb;
+    p->on_poweroff = (enum pv_dom_action)c->on_poweroff;
+    p->on_reboot = (enum pv_dom_action)c->on_reboot;
+    p->on_crash = (enum pv_dom_action)c->on_crash;
+    p->on_watchdog = (enum pv_dom_action)c->on_watchdog;
+    p->json = pv_domain_config_to_json(c);
+    if (!p->json) {
+        fprintf(stderr, "Failed to convert domain configuration to JSON\n");
+        return -1;
+    }
     return 0;
 }
 
-static int cfg_set(struct pv_dom_params *p, struct simple_cfg *sc,
-                   const char *key, char *val, const char *file, int line)
+int xl_create_real(struct pv_domain_config *cfg,
+                   const struct xl_create_opts *o)
 {
-    uint64_t n;
-    char **slot = NULL;
-    enum pv_dom_action *act = NULL;
-
-    if (!strcmp(key, "name")) slot = &p->name;
-    else if (!strcmp(key, "kernel")) slot = &p->kernel;
-    else if (!strcmp(key, "ramdisk")) slot = &p->ramdisk;
-    else if (!strcmp(key, "cmdline")) slot = &sc->cmdline;
-    else if (!strcmp(key, "root")) slot = &sc->root;
-    else if (!strcmp(key, "extra")) slot = &sc->extra;
-    else if (!strcmp(key, "on_poweroff")) act = &p->on_poweroff;
-    else if (!strcmp(key, "on_reboot")) act = &p->on_reboot;
-    else if (!strcmp(key, "on_crash")) act = &p->on_crash;
-    else if (!strcmp(key, "on_watchdog")) act = &p->on_watchdog;
-    if (slot) {
-        free(*slot);
-        *slot = val;
-        return 0;
-    }
-    if (act) {
-        int r = pv_dom_action_parse(val, act);
-        if (r)
-            fprintf(stderr, "Unknown %s action \"%s\" specified\n", key, val);
-        free(val);
-        return r;
-    }
-    if (!strcmp(key, "type") || !strcmp(key, "builder")) {
-        int r = 0;
-        if (!strcmp(val, "pv") || !strcmp(val, "generic"))
-            p->type = PV_DOM_PV;
-        else if (!strcmp(val, "pvh"))
-            p->type = PV_DOM_PVH;
-        else {
-            fprintf(stderr, "%s:%d: Invalid domain type \"%s\"\n", file, line,
-                    val);
-            r = -1;
-        }
-        free(val);
-        return r;
-    }
-    if (!strcmp(key, "uuid")) {
-        int r = pv_uuid_parse(val, p->uuid);
-        if (r)
-            fprintf(stderr, "%s:%d: Failed to parse UUID: %s\n", file, line,
-                    val);
-        free(val);
-        return r;
-    }
-    if (!strcmp(key, "memory") || !strcmp(key, "maxmem") ||
-        !strcmp(key, "vcpus") || !strcmp(key, "maxvcpus")) {
-        int r = cfg_number(key, val, file, line, &n);
-        free(val);
-        if (r)
-            return r;
-        if (!strcmp(key, "memory")) p->target_kb = n * 1024;
-        else if (!strcmp(key, "maxmem")) p->max_kb = n * 1024;
-        else if (!strcmp(key, "vcpus")) p->avail_vcpus = n;
-        else p->max_vcpus = n;
-        return 0;
-    }
-    free(val);
-    return 0;
-}
-
-static int cfg_line(struct pv_dom_params *p, struct simple_cfg *sc, char *s,
-                    const char *file, int line, unsigned *seen)
-{
-    char *eq, *k, *ke, *val;
-    int err = 0;
-
-    while (isspace((unsigned char)*s))
-        s++;
-    if (!*s || *s == '#')
-        return 0;
-    eq = strchr(s, '=');
-    if (!eq) {
-        fprintf(stderr, "%s:%d: syntax error\n", file, line);
-        return -1;
-    }
-    for (ke = eq; ke > s && isspace((unsigned char)ke[-1]); ke--)
-        ;
-    k = strndup(s, ke - s);
-    val = cfg_value(eq + 1, file, line, &err);
-    if (err) {
-        free(k);
-        return -1;
-    }
-    if (!strcmp(k, "memory")) *seen |= 1;
-    if (!strcmp(k, "maxmem")) *seen |= 2;
-    if (!strcmp(k, "vcpus")) *seen |= 4;
-    if (!strcmp(k, "maxvcpus")) *seen |= 8;
-    err = val ? cfg_set(p, sc, k, val, file, line) : 0;
-    free(k);
-    return err;
-}
-
-static int read_simple_cfg(const char *file, char **overrides, int n_over,
-                           struct pv_dom_params *p)
-{
-    struct simple_cfg sc = { 0 };
-    FILE *f = fopen(file, "re");
-    char buf[4096];
-    unsigned seen = 0;
-    int line = 0, rc = 0, i;
-
-    if (!f) {
-        fprintf(stderr, "Failed to read config file: %s: %s\n", file,
-                strerror(errno));
-        return -1;
-    }
-    while (!rc && fgets(buf, sizeof(buf), f))
-        rc = cfg_line(p, &sc, buf, file, ++line, &seen);
-    fclose(f);
-    for (i = 0; !rc && i < n_over; i++)
-        rc = cfg_line(p, &sc, overrides[i], "<command line>", i + 1, &seen);
-    if (!rc) {
-        /* xl: maxmem defaults to memory, maxvcpus to vcpus */
-        if ((seen & 1) && !(seen & 2))
-            p->max_kb = p->target_kb;
-        if ((seen & 4) && !(seen & 8))
-            p->max_vcpus = p->avail_vcpus;
-        if ((sc.cmdline || sc.root || sc.extra) &&
-            !(p->cmdline = pv_dom_combine_cmdline(sc.cmdline, sc.root,
-                                                  sc.extra)))
-            rc = -1;
-    }
-    free(sc.cmdline);
-    free(sc.root);
-    free(sc.extra);
-    return rc;
-}
-
-int main_create(int argc, char **argv) __attribute__((weak));
-int main_create(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        { "quiet", no_argument, NULL, 'q' },
-        { "defconfig", required_argument, NULL, 'f' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+    struct xl_create_flags fl = {
+        .paused = o->paused,
+        .console = o->console_autoconnect,
+        .foreground = !o->daemonize && o->monitor,
+        .no_monitor = !o->monitor,
+        .quiet = o->quiet,
     };
-    struct xl_create_flags fl = { 0 };
     struct pv_dom_params p;
-    const char *file = NULL;
-    int opt, rc;
+    int rc;
 
-    while ((opt = xl_getopt(argc, argv, "Fnqf:pcde", opts, "create", 0,
-                            &rc)) != -1) {
-        switch (opt) {
-        case -2: return rc;
-        case 'f': file = optarg; break;
-        case 'p': fl.paused = 1; break;
-        case 'c': fl.console = 1; break;
-        case 'F': fl.foreground = 1; break;
-        case 'e': fl.no_monitor = 1; break;
-        case 'q': fl.quiet = 1; break;
-        case 'd': pv_log_set_level(PV_LOG_DEBUG); break;
-        case 'n': break;
-        }
-    }
-    if (!file && optind < argc && !strchr(argv[optind], '='))
-        file = argv[optind++];
-    if (!file) {
-        fprintf(stderr, "Config file not specified\n");
-        return 1;
-    }
-    pv_dom_params_init(&p);
-    if (!fl.quiet)
-        fprintf(stderr, "Parsing config from %s\n", file);
-    if (read_simple_cfg(file, argv + optind, argc - optind, &p)) {
+    if (params_from_config(cfg, &p)) {
         pv_dom_params_dispose(&p);
         return 1;
     }

@@ -46,4 +46,25 @@ run "$REF_XL" create t.cfg || fail "create theirs1"
 "$XL" list | awk 'NR>1 {print $1, $2, $3, $4}' > ours.l
 diff -u ref.l ours.l || fail "the lists differ"
 "$XL" destroy ours1; "$XL" destroy theirs1
+
+# The xenstore tree (nodes, values, permissions) is libxl's: create the same
+# guest with each toolstack and compare, ids, uuids, rings and times aside.
+tree() { # NAME -> normalised dump of its /local/domain, /vm and /libxl nodes
+    _d=$(domid_of $1); _vm=$(xenstore-read /local/domain/$_d/vm)
+    { xenstore-ls -fp /local/domain/$_d; xenstore-ls -fp $_vm; xenstore-ls -fp /libxl/$_d
+      xenstore-ls -fp /local/domain/0/backend/console/$_d; } |
+    sed -e "s|/local/domain/$_d\\b|/local/domain/D|g; s|/libxl/$_d\\b|/libxl/D|g" \
+        -e "s|$_vm|/vm/U|g; s|console/$_d/|console/D/|g" \
+        -e "s|([nrwb]$_d|(nD|; s|,r$_d)|,rD)|; s|(n$_d,|(nD,|" \
+        -e 's|\(ring-ref\|port\|start_time\|tty\|domid\|frontend-id\|uuid\|kernel\) = "[^"]*"|\1 = "X"|' |
+    sort
+}
+tiny_cfg same.cfg same1 "action=wait"
+"$REF_XL" create -q same.cfg || fail "Debian's create same1"
+tree same1 > theirs.tree
+"$XL" destroy same1; wait_gone same1 10
+"$XL" create -q same.cfg || fail "our create same1"
+tree same1 > ours.tree
+"$XL" destroy same1
+diff -u theirs.tree ours.tree || fail "our xenstore tree differs from libxl's"
 echo ok

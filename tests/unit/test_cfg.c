@@ -197,6 +197,17 @@ static void plus_equals_after_reassignment(void **state)
     parsed_free(&p);
 }
 
+static void plus_equals_on_number_then_replaced_is_fine(void **state)
+{
+    /* Xen refuses a number built with += only when it is read; a later
+     * plain assignment makes the += harmless, so the file is good. */
+    struct parsed p = parse("memory = 512\nmemory += 256\nmemory = 1024\n");
+    assert_int_equal(p.rc, 0);
+    assert_string_equal(p.diag, "");
+    assert_number_value(val(&p, "memory"), "1024");
+    parsed_free(&p);
+}
+
 static void comments(void **state)
 {
     struct parsed p = parse("# header\nname = 'a' # trailing\n"
@@ -334,6 +345,7 @@ int main(void)
         cmocka_unit_test(last_assignment_wins),
         cmocka_unit_test(plus_equals_appends),
         cmocka_unit_test(plus_equals_after_reassignment),
+        cmocka_unit_test(plus_equals_on_number_then_replaced_is_fine),
         cmocka_unit_test(comments),
         cmocka_unit_test(no_final_newline),
         cmocka_unit_test(empty_and_blank_files),

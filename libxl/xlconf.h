@@ -1,0 +1,30 @@
+/* /etc/xen/xl.conf: the host-wide defaults xl applies to every domain
+ * (Xen 4.17's parse_global_config).  Loading fills a struct pv_parse_opts
+ * for pv_domain_config_from_cfg, plus the settings commands other than
+ * create need. */
+#ifndef PV_XLCONF_H
+#define PV_XLCONF_H
+
+#include <stdio.h>
+
+#include "libxl/domcfg_parse.h"
+
+#define PV_XL_CONF_PATH "/etc/xen/xl.conf"
+
+struct pv_xl_conf {
+    struct pv_parse_opts parse; /* its strings point into this struct */
+    int autoballoon;            /* 1 on, 0 off, -1 auto (xl's default) */
+    char *lockfile;             /* default /var/lock/xl */
+    char *output_format;        /* "json" (default) or "sxp" */
+    char *vm_cpumask, *vm_pv_cpumask, *vm_hvm_cpumask;  /* as written */
+    char *owned[5];             /* vifscript, bridge, gatewaydev, backend,
+                                   blkdev_start */
+};
+
+void pv_xl_conf_init(struct pv_xl_conf *c);
+/* Read PATH (a missing file is not an error: xl's defaults stay).
+ * Returns 0, or -1 after reporting a grammar error or a bad value. */
+int pv_xl_conf_load(struct pv_xl_conf *c, const char *path, FILE *diag);
+void pv_xl_conf_dispose(struct pv_xl_conf *c);
+
+#endif
