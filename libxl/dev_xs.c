@@ -153,6 +153,29 @@ fail:
     return -e;
 }
 
+/* Remove PATH and then each parent left empty, as libxl__xs_path_cleanup:
+ * the last device of a domain takes backend/vbd/DOMID with it. */
+static void path_cleanup(struct xs_handle *xsh, xs_transaction_t t,
+                         const char *path)
+{
+    char buf[256], *slash;
+    char **ents;
+    unsigned num;
+
+    snprintf(buf, sizeof(buf), "%s", path);
+    xs_rm(xsh, t, buf);
+    while ((slash = strrchr(buf, '/')) && slash != buf) {
+        *slash = '\0';
+        ents = xs_directory(xsh, t, buf, &num);
+        if (!ents)
+            break;
+        free(ents);
+        if (num)
+            break;
+        xs_rm(xsh, t, buf);
+    }
+}
+
 int pv_dev_xs_remove(struct xs_handle *xsh, const char *fe, const char *be,
                      const char *libxl_path)
 {
@@ -163,9 +186,9 @@ int pv_dev_xs_remove(struct xs_handle *xsh, const char *fe, const char *be,
         if (t == XBT_NULL)
             return -errno;
         if (fe)
-            xs_rm(xsh, t, fe);
+            path_cleanup(xsh, t, fe);
         if (be)
-            xs_rm(xsh, t, be);
+            path_cleanup(xsh, t, be);
         if (libxl_path)
             xs_rm(xsh, t, libxl_path);
         if (xs_transaction_end(xsh, t, false))

@@ -3,7 +3,8 @@
 # the guest sees its disk and NIC and pings dom0's bridge; a second disk is
 # hot-plugged into the running guest and removed; bad input fails clearly
 # and leaves nothing; destroy releases loop devices and bridge ports.
-# (The domain itself comes from Debian's xl until our create takes devices.)
+# A second guest gets its disk and vif from its config (our create) and
+# pings the first across the bridge.
 . "$PVSTACK/tests/e2e/lib.sh"
 . "$PVSTACK/tests/e2e/pv_lib.sh"
 NBC="$PV_BIN/netback-config"
@@ -51,10 +52,7 @@ dd if=/dev/urandom of=/tmp/disk2.img bs=1M count=4 2>/dev/null
 host_state before
 
 guest_cfg g.cfg dev1 pv "pvtest.disks=1 pvtest.nics=1 pvtest.ip=192.168.77.2/24 pvtest.ping=192.168.77.1 pvtest.sum=xvda pvtest.hold=-1"
-# Our xl create does not take the config model's devices yet (pvbuilder's
-# xl_create_real), so the bare paused domain comes from Debian's xl; every
-# device step below is ours.
-run "$REF_XL" create -p g.cfg || fail "create -p failed"
+run "$XL" create -p g.cfg || fail "create -p failed"
 d=$(domid_of dev1)
 [ -n "$d" ] || fail "no domid for dev1"
 
@@ -129,9 +127,38 @@ run "$XL" network-detach dev1 1 || fail "network-detach failed"
 "$NBC" list xenbr0 | grep -q "vif$d.1" && fail "vif$d.1 still on xenbr0"
 xenstore-exists /local/domain/0/backend/vif/$d/1 2>/dev/null && fail "vif 1 backend left"
 
+# ---- devices from the config: a second guest on the same bridge ----
+guest_cfg g2.cfg dev2 pv "pvtest.disks=1 pvtest.nics=1 pvtest.ip=192.168.77.3/24 pvtest.ping=192.168.77.2 pvtest.sum=xvda pvtest.hold=-1"
+echo 'disk = [ "/tmp/disk2.img,raw,xvda,r" ]' >> g2.cfg
+echo 'vif = [ "bridge=xenbr0,mac=00:16:3e:12:34:57" ]' >> g2.cfg
+run "$XL" create g2.cfg || fail "create with devices failed"
+wait_console dev2 "PVTEST-RESULT" 120 || fail "dev2 never finished its checks"
+grep PVTEST /var/log/xen/console/guest-dev2.log
+want2=$(md5sum < /tmp/disk2.img | cut -d' ' -f1)
+wait_console dev2 "PVTEST-SUM xvda $want2" 1 || fail "dev2's xvda differs from dom0's image"
+wait_console dev2 "PVTEST-CHECK ping ok" 1 || fail "dev2 could not ping dev1 across the bridge"
+wait_console dev2 "PVTEST-INFO eth0 mac=00:16:3e:12:34:57" 1 || fail "dev2's eth0 lacks its MAC"
+
+# create failures leave nothing (no domain, node, loop device or port)
+host_state cf1
+guest_cfg bad1.cfg bad1 pv ""
+echo 'vif = [ "bridge=nosuchbr" ]' >> bad1.cfg
+"$XL" create bad1.cfg 2> err && fail "create with a missing bridge worked"
+cat err; grep -q "bridge nosuchbr does not exist" err || fail "unclear create error"
+guest_cfg bad2.cfg bad2 pv ""
+echo 'disk = [ "/tmp/disk2.img,raw,xvda,r", "/tmp/nosuch.img,raw,xvdb,w" ]' >> bad2.cfg
+echo 'vif = [ "bridge=xenbr0" ]' >> bad2.cfg
+"$XL" create bad2.cfg 2> err && fail "create with a missing image worked"
+cat err; grep -q "/tmp/nosuch.img" err || fail "unclear create error"
+wait_gone bad1 5; wait_gone bad2 5
+host_state cf2
+same_host cf1 cf2 "failed creates"
+
 # ---- destroy releases everything ----
 run "$XL" destroy dev1 || fail "destroy failed"
+run "$XL" destroy dev2 || fail "destroy dev2 failed"
 wait_gone dev1 10 || fail "dev1 still exists"
+wait_gone dev2 10 || fail "dev2 still exists"
 sleep 1
 host_state after
 same_host before after "create+attach+destroy"
