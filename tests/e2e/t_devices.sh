@@ -49,6 +49,7 @@ grep -q '"name": "xenbr0"' last.out || fail "list --json lacks xenbr0"
 
 dd if=/dev/urandom of=/tmp/disk1.img bs=1M count=8 2>/dev/null
 dd if=/dev/urandom of=/tmp/disk2.img bs=1M count=4 2>/dev/null
+dd if=/dev/urandom of=/tmp/disk3.img bs=1M count=2 2>/dev/null
 host_state before
 
 guest_cfg g.cfg dev1 pv "pvtest.disks=1 pvtest.nics=1 pvtest.ip=192.168.77.2/24 pvtest.ping=192.168.77.1 pvtest.sum=xvda pvtest.hold=-1"
@@ -108,15 +109,22 @@ wait_console dev1 "PVTEST-INFO eth0 mac=00:16:3e:12:34:56" 1 || fail "guest's et
 [ "$(xs /local/domain/$d/device/vbd/51712/state)" = 4 ] || fail "xvda frontend not connected"
 [ "$(xs /local/domain/$d/device/vif/0/state)" = 4 ] || fail "vif frontend not connected"
 
+# ---- devices from the config: a second guest on the same bridge, booting
+# while dev1's hot-plug checks run (it pings dev1, which is up by now) ----
+guest_cfg g2.cfg dev2 pv "pvtest.disks=1 pvtest.nics=1 pvtest.ip=192.168.77.3/24 pvtest.ping=192.168.77.2 pvtest.sum=xvda pvtest.hold=-1"
+echo 'disk = [ "/tmp/disk2.img,raw,xvda,r" ]' >> g2.cfg
+echo 'vif = [ "bridge=xenbr0,mac=00:16:3e:12:34:57" ]' >> g2.cfg
+run "$XL" create g2.cfg || fail "create with devices failed"
+
 # ---- hot plug into the running guest ----
-run "$XL" block-attach dev1 /tmp/disk2.img,raw,xvdb,r || fail "hot block-attach failed"
+run "$XL" block-attach dev1 /tmp/disk3.img,raw,xvdb,r || fail "hot block-attach failed"
 wait_xs /local/domain/$d/device/vbd/51728/state 4 || fail "xvdb not connected in the guest"
-losetup -a | grep -q "disk2.img" || fail "disk2.img not on a loop device"
+losetup -a | grep -q "disk3.img" || fail "disk3.img not on a loop device"
 run "$XL" block-detach dev1 xvdb || fail "block-detach failed"
 xenstore-exists /local/domain/$d/device/vbd/51728 2>/dev/null && fail "xvdb frontend left"
 xenstore-exists /local/domain/0/backend/vbd/$d/51728 2>/dev/null && fail "xvdb backend left"
 sleep 0.5
-losetup -a | grep -q "disk2.img" && fail "disk2.img loop device left after detach"
+losetup -a | grep -q "disk3.img" && fail "disk3.img loop device left after detach"
 "$XL" block-detach dev1 xvdb 2> err && fail "detaching it twice worked"
 grep -q "Device xvdb not connected" err || fail "wrong message: $(cat err)"
 
@@ -127,11 +135,6 @@ run "$XL" network-detach dev1 1 || fail "network-detach failed"
 "$NBC" list xenbr0 | grep -q "vif$d.1" && fail "vif$d.1 still on xenbr0"
 xenstore-exists /local/domain/0/backend/vif/$d/1 2>/dev/null && fail "vif 1 backend left"
 
-# ---- devices from the config: a second guest on the same bridge ----
-guest_cfg g2.cfg dev2 pv "pvtest.disks=1 pvtest.nics=1 pvtest.ip=192.168.77.3/24 pvtest.ping=192.168.77.2 pvtest.sum=xvda pvtest.hold=-1"
-echo 'disk = [ "/tmp/disk2.img,raw,xvda,r" ]' >> g2.cfg
-echo 'vif = [ "bridge=xenbr0,mac=00:16:3e:12:34:57" ]' >> g2.cfg
-run "$XL" create g2.cfg || fail "create with devices failed"
 wait_console dev2 "PVTEST-RESULT" 120 || fail "dev2 never finished its checks"
 grep PVTEST /var/log/xen/console/guest-dev2.log
 want2=$(md5sum < /tmp/disk2.img | cut -d' ' -f1)
