@@ -78,6 +78,7 @@ void pv_host_unlock(int fd);
 /* Timing of the create steps, for bench/create and -v. */
 struct pv_dom_timing {
     double create_ms, build_ms, xs_ms, userdata_ms, total_ms;
+    double xs_tree_ms;      /* of xs_ms: the transaction (rest: introduce) */
 };
 
 /* Create a domain (paused).  On success *DOMID is set; on failure nothing is

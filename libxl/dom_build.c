@@ -312,6 +312,7 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     t1 = now_ms();
     if (fail_at("xenstore") || pv_dom_xs_write(hv->xsh, p, &st))
         goto fail;
+    tm.xs_tree_ms = now_ms() - t1;
     if (fail_at("introduce") ||
         !xs_introduce_domain(hv->xsh, domid, st.store_mfn, st.store_port)) {
         PV_ERR((int)domid, "xenstored refused to introduce the domain: %s",

@@ -6,6 +6,7 @@
  * round trips. */
 #include "libxl/dom_xs.h"
 #include "libxl/log.h"
+#include "libxl/xs_batch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 /* Batch of writes inside one transaction; the first failure sticks. */
 struct xsb {
     struct xs_handle *xsh;
+    struct xs_batch *raw;   /* pipelined: requests queued, checked at flush */
     xs_transaction_t t;
     int failed;
     const char *what;
@@ -32,6 +34,10 @@ static void xsb_write(struct xsb *b, const char *val, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
+    if (b->raw) {
+        xs_batch_write(b->raw, path, val);
+        return;
+    }
     if (!xs_write(b->xsh, b->t, path, val, strlen(val))) {
         b->failed = errno ? errno : EIO;
         b->what = "write";
@@ -53,6 +59,11 @@ static void xsb_mknod(struct xsb *b, struct xs_permissions *perms, int n,
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
+    if (b->raw) {
+        xs_batch_mkdir(b->raw, path);
+        xs_batch_set_perms(b->raw, path, perms, n);
+        return;
+    }
     if (!xs_mkdir(b->xsh, b->t, path) ||
         !xs_set_permissions(b->xsh, b->t, path, perms, n)) {
         b->failed = errno ? errno : EIO;
@@ -65,6 +76,10 @@ static void xsb_mknod_inherit(struct xsb *b, const char *path)
 {
     if (b->failed)
         return;
+    if (b->raw) {
+        xs_batch_mkdir(b->raw, path);
+        return;
+    }
     if (!xs_mkdir(b->xsh, b->t, path)) {
         b->failed = errno ? errno : EIO;
         b->what = "mkdir";
@@ -77,11 +92,25 @@ static void xsb_write_perms(struct xsb *b, struct xs_permissions *perms, int n,
 {
     if (b->failed)
         return;
+    if (b->raw) {
+        xs_batch_write(b->raw, path, val);
+        xs_batch_set_perms(b->raw, path, perms, n);
+        return;
+    }
     if (!xs_write(b->xsh, b->t, path, val, strlen(val)) ||
         !xs_set_permissions(b->xsh, b->t, path, perms, n)) {
         b->failed = errno ? errno : EIO;
         b->what = "write";
     }
+}
+
+/* Removal of a possibly stale subtree: ENOENT is the normal case. */
+static void xsb_rm(struct xsb *b, const char *path)
+{
+    if (b->raw)
+        xs_batch_rm(b->raw, path);
+    else
+        xs_rm(b->xsh, b->t, path);
 }
 
 static void write_tree(struct xsb *b, const struct pv_dom_params *p,
@@ -114,11 +143,11 @@ static void write_tree(struct xsb *b, const struct pv_dom_params *p,
     snprintf(lx, sizeof(lx), "/libxl/%u", d);
 
     /* libxl__domain_make: start from a clean slate for this domid */
-    xs_rm(b->xsh, b->t, dom);
+    xsb_rm(b, dom);
     xsb_mknod(b, roperm, 2, "%s", dom);
-    xs_rm(b->xsh, b->t, vm);
+    xsb_rm(b, vm);
     xsb_mknod(b, roperm, 2, "%s", vm);
-    xs_rm(b->xsh, b->t, lx);
+    xsb_rm(b, lx);
     xsb_mknod(b, noperm, 1, "%s", lx);
     /* lx/device, and dom's cpu, memory, device and control directories,
      * come into being with the first node written below them and inherit
@@ -207,7 +236,7 @@ static void write_tree(struct xsb *b, const struct pv_dom_params *p,
     snprintf(num, sizeof(num), "%lu", st->console_mfn);
     RO_FRONT("ring-ref", num);
 #undef RO_FRONT
-    xs_rm(b->xsh, b->t, be);
+    xsb_rm(b, be);
     xsb_mknod(b, ro_front, 2, "%s", be);    /* backend perms = ro_front's */
     xsb_write(b, fe, "%s/frontend", be);
     snprintf(num, sizeof(num), "%u", d);
@@ -227,11 +256,57 @@ static void write_tree(struct xsb *b, const struct pv_dom_params *p,
     }
 }
 
+/* The whole tree in one pipelined burst: transaction start, ~80 queued
+ * requests sent together, commit.  Three waits on xenstored instead of
+ * one per node. */
+static int write_tree_batched(struct xs_batch *raw,
+                              const struct pv_dom_params *p,
+                              const struct pv_dom_xs_state *st)
+{
+    struct xsb b = { .raw = raw };
+    int tries;
+
+    for (tries = 0; tries < 50; tries++) {
+        if (xs_batch_tx_start(raw)) {
+            PV_ERR((int)st->domid, "xenstore transaction start failed: %s",
+                   strerror(errno));
+            return -1;
+        }
+        write_tree(&b, p, st);
+        if (xs_batch_flush(raw, NULL, NULL)) {
+            int e = errno;
+
+            xs_batch_tx_end(raw, 1);
+            errno = e;
+            PV_ERR((int)st->domid, "xenstore write failed: %s", strerror(e));
+            return -1;
+        }
+        if (xs_batch_tx_end(raw, 0) == 0)
+            return 0;
+        if (errno != EAGAIN) {
+            PV_ERR((int)st->domid, "xenstore transaction commit failed: %s",
+                   strerror(errno));
+            return -1;
+        }
+    }
+    PV_ERR((int)st->domid, "xenstore transaction kept conflicting");
+    errno = EAGAIN;
+    return -1;
+}
+
 int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
                     const struct pv_dom_xs_state *st)
 {
     struct xsb b = { .xsh = xsh };
+    struct xs_batch raw;
     int tries;
+
+    if (xs_batch_open(&raw) == 0) {
+        int r = write_tree_batched(&raw, p, st);
+
+        xs_batch_close(&raw);
+        return r;
+    }
 
     for (tries = 0; tries < 50; tries++) {
         b.t = xs_transaction_start(xsh);
@@ -266,10 +341,37 @@ int pv_dom_xs_name_taken(struct xs_handle *xsh, const char *name, uint32_t skip)
 {
     unsigned int n, i;
     char **doms = xs_directory(xsh, XBT_NULL, "/local/domain", &n);
+    struct xs_batch raw;
     int taken = 0;
 
     if (!doms)
         return 0;
+    /* All the names in one pipelined burst when xenstored's socket is
+     * there: with many domains this was the step that grew. */
+    if (xs_batch_open(&raw) == 0) {
+        char **names = NULL;
+        unsigned got = 0;
+
+        for (i = 0; i < n; i++) {
+            char path[64];
+
+            snprintf(path, sizeof(path), "/local/domain/%s/name", doms[i]);
+            xs_batch_read(&raw, path);
+        }
+        if (xs_batch_flush(&raw, &names, &got) == 0) {
+            for (i = 0; i < got; i++) {
+                if (names[i] && !strcmp(names[i], name) &&
+                    strtoul(doms[i], NULL, 10) != skip)
+                    taken = 1;
+                free(names[i]);
+            }
+            free(names);
+            xs_batch_close(&raw);
+            free(doms);
+            return taken;
+        }
+        xs_batch_close(&raw);
+    }
     for (i = 0; i < n && !taken; i++) {
         char path[64], *v;
         unsigned long id = strtoul(doms[i], NULL, 10);

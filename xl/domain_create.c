@@ -70,8 +70,9 @@ int xl_create_from_params(struct pv_dom_params *p,
         return 1;
     }
     PV_INFO((int)domid, "created \"%s\": make+pre %.1f ms, build %.1f ms, "
-            "xenstore %.1f ms, userdata %.1f ms, total %.1f ms", p->name,
-            tm.create_ms, tm.build_ms, tm.xs_ms, tm.userdata_ms, tm.total_ms);
+            "xenstore %.1f ms (tree %.1f ms), userdata %.1f ms, total %.1f ms",
+            p->name, tm.create_ms, tm.build_ms, tm.xs_ms, tm.xs_tree_ms,
+            tm.userdata_ms, tm.total_ms);
     if (create_cfg && (create_cfg->num_disks || create_cfg->num_nics)) {
         struct pv_dev_opts dopts = { .uuid = p->uuid };
         if (pv_devices_add(hv.xsh, (struct xc_interface_core *)hv.xch, domid,
@@ -114,8 +115,8 @@ static char *dup_or_null(const char *s)
 
 /* libxl's setdefault for the fields the PV builder uses, then a copy.
  * Returns 0 or prints why the config cannot be built here. */
-static int params_from_config(const struct pv_domain_config *c,
-                              struct pv_dom_params *p)
+int xl_params_from_config(const struct pv_domain_config *c,
+                          struct pv_dom_params *p)
 {
     const struct pv_domain_build_info *b = &c->b_info;
     int avail;
@@ -186,7 +187,7 @@ int xl_create_real(struct pv_domain_config *cfg,
     struct pv_dom_params p;
     int rc;
 
-    if (params_from_config(cfg, &p)) {
+    if (xl_params_from_config(cfg, &p)) {
         pv_dom_params_dispose(&p);
         return 1;
     }

@@ -17,6 +17,13 @@ struct xl_create_flags {
 int xl_create_from_params(struct pv_dom_params *p,
                           const struct xl_create_flags *f);
 
+/* The config model's domain config as builder params, with libxl's
+ * defaults; prints why and returns -1 if this builder cannot build it.
+ * P must be disposed in either case. */
+struct pv_domain_config;
+int xl_params_from_config(const struct pv_domain_config *c,
+                          struct pv_dom_params *p);
+
 /* exec xenconsole for DOMID (does not return on success). */
 int xl_console_exec(uint32_t domid, const char *type, int num);
 

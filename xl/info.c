@@ -4,6 +4,7 @@
  * because scripts parse it; the e2e suite diffs it against Debian's xl on a
  * real host.  Everything comes from libxenctrl and xenstore directly. */
 #include "xl/xl.h"
+#include "xl/domain_list.h"
 #include "libxl/ctx.h"
 #include "libxl/domain_query.h"
 #include "libxl/log.h"
@@ -430,7 +431,7 @@ int main_list(int argc, char **argv)
     };
     struct pv_ctx ctx;
     struct pv_dominfo one, *list = NULL;
-    int opt, rc = 0, n = 0, i, verbose = 0, context = 0, cpupool = 0;
+    int opt, rc = 0, n = 0, i, verbose = 0, context = 0, cpupool = 0, long_json = 0;
     uint32_t domid;
 
     while ((opt = xl_getopt(argc, argv, "lvZcn", opts, "list", 0, &rc)) != -1) {
@@ -440,8 +441,12 @@ int main_list(int argc, char **argv)
         case 'Z': context = 1; break;
         case 'c': cpupool = 1; break;
         case 'l':
-            fprintf(stderr, "xl list -l: not supported yet (needs the stored domain configuration)\n");
-            return EXIT_FAILURE;
+            if (!xl_list_long) {
+                fprintf(stderr, "xl list -l: not supported yet (needs the stored domain configuration)\n");
+                return EXIT_FAILURE;
+            }
+            long_json = 1;
+            break;
         case 'n':
             fprintf(stderr, "xl list -n: not supported yet\n");
             return EXIT_FAILURE;
@@ -470,6 +475,17 @@ int main_list(int argc, char **argv)
         n = 1;
     } else if (pv_domain_list(&ctx, &list, &n)) {
         fprintf(stderr, "libxl_list_domain failed.\n");
+        goto out;
+    }
+    if (long_json) {
+        uint32_t *ids = calloc(n ? n : 1, sizeof(*ids));
+
+        if (!ids)
+            goto out;
+        for (i = 0; i < n; i++)
+            ids[i] = list[i].domid;
+        rc = xl_list_long(NULL, ids, n, stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+        free(ids);
         goto out;
     }
     printf("Name                                        ID   Mem VCPUs\tState\tTime(s)");

@@ -35,43 +35,52 @@ extra = "console=hvc0 quiet"
 memory = 128
 EOC
 
-# measure TOOL CFG LABEL: N x (create -p, destroy); medians in ms
+# one TOOL CFG: a create -p then destroy; appends ms to $W/TOOL.c/.d
+one() {
+    s=$(ns)
+    if [ "$1" = ours ]; then
+        "$OURS" -v create -p -q "$2" 2>> $W/steps || { echo "create failed"; exit 1; }
+    else
+        "$THEIRS" create -p -q "$2" >/dev/null 2>&1 || { echo "create failed"; exit 1; }
+    fi
+    m=$(ns)
+    if [ "$1" = ours ]; then "$OURS" destroy bench; else "$THEIRS" destroy bench; fi || exit 1
+    e=$(ns)
+    awk "BEGIN {print ($m - $s) / 1e6; exit}" >> $W/$1.c
+    awk "BEGIN {print ($e - $m) / 1e6; exit}" >> $W/$1.d
+}
+
+# measure CFG LABEL: N rounds, ours and Debian's alternating so a load
+# change on the host hits both alike; medians in ms.
 measure() {
-    : > $W/c; : > $W/d; : > $W/steps
+    rm -f $W/ours.c $W/ours.d $W/debian.c $W/debian.d; : > $W/steps
     i=0
     while [ $i -lt $N ]; do
-        s=$(ns)
-        if [ "$1" = ours ]; then
-            "$OURS" -v create -p -q "$2" 2>> $W/steps || { echo "create failed"; exit 1; }
-        else
-            "$THEIRS" create -p -q "$2" >/dev/null 2>&1 || { echo "create failed"; exit 1; }
-        fi
-        m=$(ns)
-        if [ "$1" = ours ]; then "$OURS" destroy bench; else "$THEIRS" destroy bench; fi || exit 1
-        e=$(ns)
-        awk "BEGIN {print ($m - $s) / 1e6; exit}" >> $W/c
-        awk "BEGIN {print ($e - $m) / 1e6; exit}" >> $W/d
+        one ours "$1"; one debian "$1"
         i=$((i + 1))
     done
-    printf "%-8s %-26s create -p %7s ms   destroy %7s ms\n" "$1" "$3" \
-        "$(median < $W/c)" "$(median < $W/d)"
-    if [ "$1" = ours ]; then
-        for k in "make+pre" build xenstore userdata total; do
-            grep -o "$k [0-9.]* ms" $W/steps | awk '{print $2}' | median > $W/m
-            printf "           %-10s %7s ms\n" "$k" "$(cat $W/m)"
-        done
-    fi
+    for t in ours debian; do
+        printf "%-8s %-26s create -p %7s ms   destroy %7s ms\n" $t "$2" \
+            "$(median < $W/$t.c)" "$(median < $W/$t.d)"
+    done
+    printf "         ours/debian create: %s\n" \
+        "$(awk -v a="$(median < $W/ours.c)" -v b="$(median < $W/debian.c)" 'BEGIN {printf "%.2f", a / b}')"
+    printf "         ours, inside create:"
+    for k in "make+pre" build xenstore tree userdata total; do
+        printf " %s %s ms," "$k" "$(grep -o "$k [0-9.]* ms" $W/steps | awk '{print $2}' | median)"
+    done
+    echo
 }
 
 echo "== bench/create: median of $N, sandbox Xen 4.17 under QEMU TCG"
-for t in ours debian; do measure $t $W/tiny.cfg "tiny PV (32 MB)"; done
-for t in ours debian; do measure $t $W/linux.cfg "Linux guest (128 MB)"; done
+measure $W/tiny.cfg "tiny PV (32 MB)"
+measure $W/linux.cfg "Linux guest (128 MB)"
 i=0
 while [ $i -lt $OTHERS ]; do
     sed "s/\"bench\"/\"other$i\"/" $W/tiny.cfg > $W/o$i.cfg
     "$OURS" create -q -e $W/o$i.cfg || { echo "other $i failed"; exit 1; }
     i=$((i + 1))
 done
-for t in ours debian; do measure $t $W/tiny.cfg "tiny PV, $OTHERS others"; done
+measure $W/tiny.cfg "tiny PV, $OTHERS others"
 i=0
 while [ $i -lt $OTHERS ]; do "$OURS" destroy other$i; i=$((i + 1)); done

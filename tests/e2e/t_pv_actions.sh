@@ -13,9 +13,10 @@ grep -q "Action for shutdown reason code 0 (poweroff) is destroy" /var/log/xen/x
     { cat /var/log/xen/xl-off1.log; fail "monitor log lacks the poweroff action"; }
 
 # reboot -> restart: same name, new domid, the guest boots again
-tiny_cfg rb.cfg rb1 "action=reboot delay=1" 'on_reboot = "restart"'
+tiny_cfg rb.cfg rb1 "action=reboot delay=4" 'on_reboot = "restart"'
 run "$XL" create rb.cfg || fail "create failed"
 id1=$(domid_of rb1)
+[ -n "$id1" ] || fail "rb1 not found right after create"
 n=0
 while [ $n -lt 150 ]; do
     id2=$(domid_of rb1)
@@ -24,8 +25,11 @@ while [ $n -lt 150 ]; do
 done
 [ -n "$id2" ] && [ "$id2" != "$id1" ] || fail "rb1 was not restarted with a new domid ($id1 -> $id2)"
 note "rb1: domid $id1 -> $id2"
-# it keeps rebooting; stop it by changing nothing but destroying it
-"$XL" destroy rb1 || fail "destroy rb1 failed"
+# it keeps rebooting; destroy it (retry: it may be between incarnations)
+n=0
+until "$XL" destroy rb1 2>/dev/null; do
+    n=$((n + 1)); [ $n -lt 25 ] || fail "destroy rb1 failed"; sleep 0.2
+done
 wait_gone rb1 10 || fail "rb1 still there"
 
 # crash -> preserve: the domain stays, shut down with reason crash

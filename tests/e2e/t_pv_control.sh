@@ -38,6 +38,7 @@ run "$XL" rename c1 c2 || fail "rename failed"
 "$REF_XL" list c2 >/dev/null || fail "renamed domain not found as c2"
 vm=$(xenstore-read /local/domain/$(domid_of c2)/vm)
 [ "$(xenstore-read $vm/name)" = c2 ] || fail "$vm/name not renamed"
+"$XL" list -l c2 | grep -q '"name": "c2"' || fail "list -l shows the old name after rename"
 tiny_cfg d.cfg d1 "action=wait"
 run "$XL" create d.cfg || fail "create d1"
 "$XL" rename d1 c2 2> err && fail "rename to an existing name succeeded"

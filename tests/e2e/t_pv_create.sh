@@ -14,6 +14,14 @@ wait_console tiny1 "TINYPV: hello type=pv" 20 || fail "tiny guest did not boot"
 "$REF_XL" list tiny1 || fail "Debian's xl does not list tiny1"
 "$REF_XL" list -l tiny1 > ll.json || fail "Debian's xl cannot read our config"
 grep -q '"name": "tiny1"' ll.json || fail "list -l lacks the name"
+run "$XL" list -l tiny1 || fail "our xl list -l failed"
+grep -q '"domid": '"$(domid_of tiny1)" last.out || fail "our list -l lacks the domid"
+grep -q '"name": "tiny1"' last.out || fail "our list -l lacks the name"
+# the same domains as Debian's xl list -l (Domain-0 too: xen-init-dom0
+# stores its config)
+"$XL" list -l | grep '^        "domid"' > ours.ids
+"$REF_XL" list -l | grep '^        "domid"' > ref.ids
+diff -u ref.ids ours.ids || fail "list -l covers other domains than Debian's"
 ls /var/lib/xen | grep -q "^userdata-d\.$(domid_of tiny1)\..*\.libxl-json$" ||
     fail "no userdata file"
 ps | grep -v grep | grep -q 'create tiny.cfg' || fail "no monitor process"

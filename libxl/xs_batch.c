@@ -1,0 +1,352 @@
+/* Pipelined xenstore requests (see xs_batch.h for why). */
+#include "libxl/xs_batch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <xen/io/xs_wire.h>
+
+#define BATCH_MAX_BYTES (64 * 1024)   /* well inside socket buffers */
+
+int xs_batch_open(struct xs_batch *b)
+{
+    const char *env = getenv("XENSTORED_PATH");
+    const char *paths[] = { env, "/var/run/xenstored/socket",
+                            "/run/xenstored/socket" };
+    unsigned i;
+
+    memset(b, 0, sizeof(*b));
+    b->fd = -1;
+    if (getenv("PVSTACK_NO_XS_BATCH"))
+        return -1;
+    for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (!paths[i] || strlen(paths[i]) >= sizeof(sa.sun_path))
+            continue;
+        strcpy(sa.sun_path, paths[i]);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return -1;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+            b->fd = fd;
+            return 0;
+        }
+        close(fd);
+    }
+    return -1;
+}
+
+void xs_batch_close(struct xs_batch *b)
+{
+    if (b->fd >= 0)
+        close(b->fd);
+    free(b->out);
+    free(b->tolerate);
+    memset(b, 0, sizeof(*b));
+    b->fd = -1;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t r = write(fd, p, len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r;
+        len -= r;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+
+    while (len) {
+        ssize_t r = read(fd, p, len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0)
+            errno = ECONNRESET;
+        if (r <= 0)
+            return -1;
+        p += r;
+        len -= r;
+    }
+    return 0;
+}
+
+static int errno_of(const char *name)
+{
+    static const struct { const char *n; int e; } t[] = {
+        { "EINVAL", EINVAL }, { "EACCES", EACCES }, { "EEXIST", EEXIST },
+        { "EISDIR", EISDIR }, { "ENOENT", ENOENT }, { "ENOMEM", ENOMEM },
+        { "ENOSPC", ENOSPC }, { "EIO", EIO }, { "ENOTEMPTY", ENOTEMPTY },
+        { "ENOSYS", ENOSYS }, { "EROFS", EROFS }, { "EBUSY", EBUSY },
+        { "EAGAIN", EAGAIN }, { "EISCONN", EISCONN }, { "E2BIG", E2BIG },
+        { "EPERM", EPERM },
+    };
+    unsigned i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (!strcmp(name, t[i].n))
+            return t[i].e;
+    return EIO;
+}
+
+/* Read one reply; returns 0 (payload in *out if wanted) or -1 with errno
+ * (xenstored's error, or the I/O error). */
+static int read_reply(struct xs_batch *b, char **out, size_t *out_len)
+{
+    struct xsd_sockmsg h;
+    char *body;
+
+    if (out)
+        *out = NULL;
+    if (read_all(b->fd, &h, sizeof(h)))
+        return -1;
+    if (h.len > XENSTORE_PAYLOAD_MAX) {
+        errno = EPROTO;
+        return -1;
+    }
+    body = malloc(h.len + 1);
+    if (!body) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (read_all(b->fd, body, h.len)) {
+        free(body);
+        return -1;
+    }
+    body[h.len] = 0;
+    if (h.type == XS_WATCH_EVENT) {     /* never asked for; skip it */
+        free(body);
+        return read_reply(b, out, out_len);
+    }
+    if (h.type == XS_ERROR) {
+        int e = errno_of(body);
+        free(body);
+        errno = e;
+        return -2;      /* an answer, but a refusal */
+    }
+    if (out) {
+        *out = body;
+        if (out_len)
+            *out_len = h.len;
+    } else {
+        free(body);
+    }
+    return 0;
+}
+
+int xs_batch_call(struct xs_batch *b, uint32_t type, uint32_t tx,
+                  const char *payload, size_t len, char **reply,
+                  size_t *reply_len)
+{
+    struct xsd_sockmsg h = { .type = type, .req_id = 0, .tx_id = tx,
+                             .len = (uint32_t)len };
+    int r;
+
+    if (write_all(b->fd, (const char *)&h, sizeof(h)) ||
+        write_all(b->fd, payload, len))
+        return -1;
+    r = read_reply(b, reply, reply_len);
+    return r ? -1 : 0;
+}
+
+int xs_batch_tx_start(struct xs_batch *b)
+{
+    char *id = NULL;
+
+    if (xs_batch_call(b, XS_TRANSACTION_START, 0, "", 1, &id, NULL))
+        return -1;
+    b->tx = (uint32_t)strtoul(id, NULL, 10);
+    free(id);
+    return 0;
+}
+
+int xs_batch_tx_end(struct xs_batch *b, int abort)
+{
+    uint32_t tx = b->tx;
+
+    b->tx = 0;
+    return xs_batch_call(b, XS_TRANSACTION_END, tx, abort ? "F" : "T", 2,
+                         NULL, NULL);
+}
+
+/* Append one request of TYPE with PAYLOAD (LEN bytes). */
+static void queue(struct xs_batch *b, uint32_t type, int tolerant,
+                  const char *payload, size_t len)
+{
+    struct xsd_sockmsg h = { .type = type, .req_id = b->n_queued,
+                             .tx_id = b->tx, .len = (uint32_t)len };
+    size_t need = b->out_len + sizeof(h) + len;
+
+    if (b->oom)
+        return;
+    if (len > XENSTORE_PAYLOAD_MAX) {
+        b->oom = 1;
+        return;
+    }
+    if (need > b->out_cap) {
+        size_t cap = b->out_cap ? b->out_cap * 2 : 8192;
+        char *n;
+
+        while (cap < need)
+            cap *= 2;
+        n = realloc(b->out, cap);
+        if (!n) {
+            b->oom = 1;
+            return;
+        }
+        b->out = n;
+        b->out_cap = cap;
+    }
+    if (b->n_queued >= b->tol_cap) {
+        unsigned cap = b->tol_cap ? b->tol_cap * 2 : 128;
+        unsigned char *n = realloc(b->tolerate, cap);
+
+        if (!n) {
+            b->oom = 1;
+            return;
+        }
+        b->tolerate = n;
+        b->tol_cap = cap;
+    }
+    memcpy(b->out + b->out_len, &h, sizeof(h));
+    memcpy(b->out + b->out_len + sizeof(h), payload, len);
+    b->out_len = need;
+    b->tolerate[b->n_queued++] = tolerant;
+}
+
+/* "path\0" */
+static void queue_path(struct xs_batch *b, uint32_t type, int tolerant,
+                       const char *path)
+{
+    queue(b, type, tolerant, path, strlen(path) + 1);
+}
+
+void xs_batch_write(struct xs_batch *b, const char *path, const char *val)
+{
+    size_t lp = strlen(path) + 1, lv = strlen(val);
+    char *buf = malloc(lp + lv + 1);
+
+    if (!buf) {
+        b->oom = 1;
+        return;
+    }
+    /* "path\0value": the value carries no terminator */
+    memcpy(buf, path, lp);
+    memcpy(buf + lp, val, lv);
+    queue(b, XS_WRITE, 0, buf, lp + lv);
+    free(buf);
+}
+
+void xs_batch_mkdir(struct xs_batch *b, const char *path)
+{
+    queue_path(b, XS_MKDIR, 0, path);
+}
+
+void xs_batch_rm(struct xs_batch *b, const char *path)
+{
+    queue_path(b, XS_RM, 1, path);
+}
+
+void xs_batch_read(struct xs_batch *b, const char *path)
+{
+    queue_path(b, XS_READ, 1, path);
+}
+
+void xs_batch_set_perms(struct xs_batch *b, const char *path,
+                        const struct xs_permissions *perms, int n)
+{
+    char buf[512];
+    size_t off = strlen(path) + 1;
+    int i;
+
+    if (off > 256) {
+        b->oom = 1;
+        return;
+    }
+    memcpy(buf, path, off);
+    /* "path\0n0\0r5\0": each perm as libxenstore's xs_perm_to_string */
+    for (i = 0; i < n && off < sizeof(buf) - 16; i++) {
+        char c = 'n';
+
+        if ((perms[i].perms & XS_PERM_READ) && (perms[i].perms & XS_PERM_WRITE))
+            c = 'b';
+        else if (perms[i].perms & XS_PERM_READ)
+            c = 'r';
+        else if (perms[i].perms & XS_PERM_WRITE)
+            c = 'w';
+        off += snprintf(buf + off, sizeof(buf) - off, "%c%u", c,
+                        perms[i].id) + 1;
+    }
+    queue(b, XS_SET_PERMS, 0, buf, off);
+}
+
+int xs_batch_flush(struct xs_batch *b, char ***replies, unsigned *n_out)
+{
+    unsigned i, n = b->n_queued;
+    char **rep = NULL;
+    int first_err = 0, io_err = 0;
+
+    if (replies)
+        *replies = NULL;
+    if (n_out)
+        *n_out = 0;
+    if (b->oom) {
+        errno = ENOMEM;
+        goto fail_reset;
+    }
+    if (b->out_len > BATCH_MAX_BYTES) {
+        errno = E2BIG;
+        goto fail_reset;
+    }
+    if (replies && !(rep = calloc(n ? n : 1, sizeof(*rep)))) {
+        errno = ENOMEM;
+        goto fail_reset;
+    }
+    if (write_all(b->fd, b->out, b->out_len))
+        io_err = errno;
+    for (i = 0; i < n && !io_err; i++) {
+        int r = read_reply(b, rep ? &rep[i] : NULL, NULL);
+
+        if (r == -1) {
+            io_err = errno;
+        } else if (r == -2 && !(b->tolerate[i] && errno == ENOENT) &&
+                   !first_err) {
+            first_err = errno;
+        }
+    }
+    b->out_len = 0;
+    b->n_queued = 0;
+    if (io_err || first_err) {
+        if (rep) {
+            for (i = 0; i < n; i++)
+                free(rep[i]);
+            free(rep);
+        }
+        errno = io_err ? io_err : first_err;
+        return -1;
+    }
+    if (replies) {
+        *replies = rep;
+        *n_out = n;
+    }
+    return 0;
+
+fail_reset:
+    b->out_len = 0;
+    b->n_queued = 0;
+    return -1;
+}

@@ -1,0 +1,55 @@
+/* Pipelined xenstore requests over xenstored's unix socket.
+ *
+ * libxenstore waits for each reply before sending the next request, so a
+ * domain's ~80 nodes cost ~80 round trips through xenstored, the largest
+ * part of creating a small domain.  The wire protocol (xen/io/xs_wire.h)
+ * answers requests in order, so we queue many, send them in one write and
+ * then read all the replies.  Only for dom0 toolstacks talking to a local
+ * xenstored; callers fall back to libxenstore when xs_batch_open fails. */
+#ifndef PV_XS_BATCH_H
+#define PV_XS_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <xenstore.h>
+
+struct xs_batch {
+    int fd;
+    uint32_t tx;            /* current transaction, 0 if none */
+    char *out;              /* queued requests */
+    size_t out_len, out_cap;
+    unsigned n_queued;
+    unsigned char *tolerate;    /* per queued request: ENOENT is fine */
+    unsigned tol_cap;
+    int oom;
+};
+
+/* Connect to xenstored's socket; -1 if there is none (use libxenstore). */
+int xs_batch_open(struct xs_batch *b);
+void xs_batch_close(struct xs_batch *b);
+
+/* One synchronous request; reply payload malloc'd into *REPLY (NUL
+ * terminated, may be NULL).  Returns 0 or -1 with errno from xenstored. */
+int xs_batch_call(struct xs_batch *b, uint32_t type, uint32_t tx,
+                  const char *payload, size_t len, char **reply,
+                  size_t *reply_len);
+
+int xs_batch_tx_start(struct xs_batch *b);
+/* Commit (or abort); -1 with errno EAGAIN when the commit conflicted. */
+int xs_batch_tx_end(struct xs_batch *b, int abort);
+
+/* Queue requests in the current transaction (nothing is sent yet). */
+void xs_batch_write(struct xs_batch *b, const char *path, const char *val);
+void xs_batch_mkdir(struct xs_batch *b, const char *path);
+void xs_batch_rm(struct xs_batch *b, const char *path);   /* ENOENT ok */
+void xs_batch_set_perms(struct xs_batch *b, const char *path,
+                        const struct xs_permissions *perms, int n);
+void xs_batch_read(struct xs_batch *b, const char *path); /* ENOENT ok */
+
+/* Send everything queued and read every reply.  Returns 0 if all succeeded
+ * (ENOENT allowed where noted), else -1 with errno of the first failure.
+ * If REPLIES is not NULL it receives the N payloads (malloc'd, NULL for
+ * errors), in queue order; the caller frees them and the array. */
+int xs_batch_flush(struct xs_batch *b, char ***replies, unsigned *n);
+
+#endif

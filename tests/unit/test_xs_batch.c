@@ -1,0 +1,142 @@
+/* The pipelined xenstore client speaks xs_wire.h exactly as libxenstore
+ * does: checked against a fake xenstored on a socketpair that records every
+ * request and answers in order (refusing one path with ENOENT). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <xen/io/xs_wire.h>
+
+#include "libxl/xs_batch.h"
+
+struct seen {
+    struct xsd_sockmsg h;
+    char body[512];
+};
+
+static struct seen seen[32];
+static int n_seen;
+static int expect;
+
+static void *fake_xenstored(void *arg)
+{
+    int fd = *(int *)arg;
+    int i;
+
+    for (i = 0; i < expect; i++) {
+        struct seen *s = &seen[n_seen++];
+        struct xsd_sockmsg r = { 0 };
+        const char *reply;
+
+        if (read(fd, &s->h, sizeof(s->h)) != sizeof(s->h) ||
+            s->h.len >= sizeof(s->body) ||
+            read(fd, s->body, s->h.len) != (ssize_t)s->h.len)
+            return NULL;
+        r.req_id = s->h.req_id;
+        r.tx_id = s->h.tx_id;
+        if (s->h.type == XS_RM && !strcmp(s->body, "/gone")) {
+            r.type = XS_ERROR;
+            reply = "ENOENT";
+        } else if (s->h.type == XS_WRITE && !strcmp(s->body, "/denied")) {
+            r.type = XS_ERROR;
+            reply = "EACCES";
+        } else if (s->h.type == XS_READ) {
+            r.type = XS_READ;
+            reply = "value";
+        } else {
+            r.type = s->h.type;
+            reply = "OK";
+        }
+        r.len = strlen(reply) + 1;
+        if (write(fd, &r, sizeof(r)) < 0 || write(fd, reply, r.len) < 0)
+            return NULL;
+    }
+    return NULL;
+}
+
+static pthread_t start(struct xs_batch *b, int sv[2], int n)
+{
+    pthread_t th;
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(b, 0, sizeof(*b));
+    b->fd = sv[0];
+    b->tx = 7;
+    n_seen = 0;
+    expect = n;
+    assert_int_equal(pthread_create(&th, NULL, fake_xenstored, &sv[1]), 0);
+    return th;
+}
+
+static void requests_are_encoded_as_libxenstore_does(void **state)
+{
+    struct xs_permissions perms[2] = {
+        { .id = 0, .perms = XS_PERM_NONE }, { .id = 5, .perms = XS_PERM_READ },
+    };
+    struct xs_batch b;
+    char **rep = NULL;
+    unsigned n = 0;
+    int sv[2];
+    pthread_t th = start(&b, sv, 5);
+
+    xs_batch_write(&b, "/a/b", "hello");
+    xs_batch_mkdir(&b, "/a/c");
+    xs_batch_set_perms(&b, "/a/c", perms, 2);
+    xs_batch_rm(&b, "/gone");           /* ENOENT is tolerated for rm */
+    xs_batch_read(&b, "/a/b");
+    assert_int_equal(xs_batch_flush(&b, &rep, &n), 0);
+    pthread_join(th, NULL);
+
+    assert_int_equal(n_seen, 5);
+    assert_int_equal(seen[0].h.type, XS_WRITE);
+    assert_int_equal(seen[0].h.tx_id, 7);
+    assert_int_equal(seen[0].h.len, 5 + 5);        /* "/a/b\0hello", no NUL */
+    assert_memory_equal(seen[0].body, "/a/b\0hello", 10);
+    assert_int_equal(seen[1].h.type, XS_MKDIR);
+    assert_int_equal(seen[1].h.len, 5);
+    assert_int_equal(seen[2].h.type, XS_SET_PERMS);
+    assert_int_equal(seen[2].h.len, 5 + 3 + 3);     /* "/a/c\0n0\0r5\0" */
+    assert_memory_equal(seen[2].body, "/a/c\0n0\0r5\0", 11);
+    assert_int_equal(seen[3].h.type, XS_RM);
+    assert_int_equal(seen[4].h.type, XS_READ);
+    assert_int_equal(n, 5);
+    assert_null(rep[3]);
+    assert_string_equal(rep[4], "value");
+    for (unsigned i = 0; i < n; i++)
+        free(rep[i]);
+    free(rep);
+    close(sv[1]);
+    xs_batch_close(&b);
+}
+
+static void a_refused_write_fails_the_flush(void **state)
+{
+    struct xs_batch b;
+    int sv[2];
+    pthread_t th = start(&b, sv, 3);
+
+    xs_batch_write(&b, "/ok", "1");
+    xs_batch_write(&b, "/denied", "1");
+    xs_batch_write(&b, "/ok2", "1");
+    assert_int_equal(xs_batch_flush(&b, NULL, NULL), -1);
+    assert_int_equal(errno, EACCES);
+    pthread_join(th, NULL);
+    assert_int_equal(n_seen, 3);      /* every reply was consumed */
+    close(sv[1]);
+    xs_batch_close(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(requests_are_encoded_as_libxenstore_does),
+        cmocka_unit_test(a_refused_write_fails_the_flush),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
