@@ -397,9 +397,7 @@ static int hexval(int c)
 }
 
 /* libxl_uuid_from_string: 8-4-4-4-12 hex digits, nothing else. */
-/* weak: pvbuilder's libxl/dom_util.c and domain_query.c define the same
- * function (merge of model and pvbuilder); either copy will do. */
-__attribute__((weak)) int pv_uuid_parse(const char *s, uint8_t uuid[16])
+int pv_uuid_parse(const char *s, uint8_t uuid[16])
 {
     static const int dash_at[] = { 8, 13, 18, 23 };
     int i, j = 0, d = 0;
@@ -428,9 +426,7 @@ __attribute__((weak)) int pv_uuid_parse(const char *s, uint8_t uuid[16])
     return 0;
 }
 
-/* weak: pvbuilder's libxl/dom_util.c and domain_query.c define the same
- * function (merge of model and pvbuilder); either copy will do. */
-__attribute__((weak)) void pv_uuid_format(const uint8_t u[16], char out[37])
+void pv_uuid_format(const uint8_t u[16], char out[37])
 {
     snprintf(out, 37,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
@@ -450,9 +446,7 @@ bool pv_uuid_is_nil(const uint8_t uuid[16])
 }
 
 /* Random (version 4) UUID, as libxl_uuid_generate (libuuid) makes. */
-/* weak: pvbuilder's libxl/dom_util.c and domain_query.c define the same
- * function (merge of model and pvbuilder); either copy will do. */
-__attribute__((weak)) int pv_uuid_generate(uint8_t uuid[16])
+int pv_uuid_generate(uint8_t uuid[16])
 {
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     ssize_t r;
