@@ -35,12 +35,7 @@ wait_xs() {
     return 1
 }
 
-# warm_up with Debian's xl (ours cannot create from a config yet): the
-# parents libxl leaves behind (/vm, /libxl) exist before the snapshot.
-tiny_cfg warm.cfg warmup ""
-"$REF_XL" create -q warm.cfg >/dev/null 2>&1
-"$REF_XL" destroy warmup >/dev/null 2>&1
-wait_gone warmup 10
+warm_up
 run "$NBC" addbr xenbr0 || fail "addbr failed"
 run "$NBC" addbr xenbr0 || fail "addbr is not idempotent"
 ip addr add 192.168.77.1/24 dev xenbr0 || fail "cannot address xenbr0"
