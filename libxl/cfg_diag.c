@@ -16,6 +16,8 @@
 
 #include "libxl/suggest.h"
 
+#define LINE_WINDOW 80          /* bytes shown each side of a long line's caret */
+
 static const char *sev_name(enum pv_cfg_severity sev)
 {
     switch (sev) {
@@ -67,16 +69,28 @@ void cfg__emit(FILE *out, const struct pv_cfg_source *s,
     size_t skip = 0;
     if (line == 1 && n >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
         skip = 3;               /* an invisible BOM would shift the caret */
-    fprintf(out, "%5d | ", line);
-    for (size_t i = skip; i < n; i++) {
-        unsigned char c = text[i];
-        fputc(c == '\t' || c >= 0x20 ? (c == 0x7f ? '?' : c) : '?', out);
-    }
-    fputs("\n      | ", out);
     size_t c0 = col > 0 ? (size_t)col - 1 : 0;
     if (c0 > n)
         c0 = n;
-    for (size_t i = skip; i < c0; i++) {
+    /* Show a window of a very long line (minified or binary input), not
+     * the whole of it once per error. */
+    size_t from = skip, to = n;
+    if (n - skip > 2 * LINE_WINDOW) {
+        if (c0 > from + LINE_WINDOW)
+            from = c0 - LINE_WINDOW;
+        while (from > skip && ((unsigned char)text[from] & 0xc0) == 0x80)
+            from--;
+        to = from + 2 * LINE_WINDOW < n ? from + 2 * LINE_WINDOW : n;
+        while (to < n && ((unsigned char)text[to] & 0xc0) == 0x80)
+            to++;
+    }
+    fprintf(out, "%5d | %s", line, from > skip ? "..." : "");
+    for (size_t i = from; i < to; i++) {
+        unsigned char c = text[i];
+        fputc(c == '\t' || c >= 0x20 ? (c == 0x7f ? '?' : c) : '?', out);
+    }
+    fprintf(out, "%s\n      | %s", to < n ? "..." : "", from > skip ? "   " : "");
+    for (size_t i = from; i < c0; i++) {
         unsigned char c = text[i];
         if (c == '\t')
             fputc('\t', out);
@@ -84,7 +98,7 @@ void cfg__emit(FILE *out, const struct pv_cfg_source *s,
             fputc(' ', out);
     }
     fputc('^', out);
-    for (size_t i = c0 + 1; len > 1 && i < c0 + (size_t)len && i < n; i++)
+    for (size_t i = c0 + 1; len > 1 && i < c0 + (size_t)len && i < to; i++)
         if (((unsigned char)text[i] & 0xc0) != 0x80)
             fputc('~', out);
     fputc('\n', out);

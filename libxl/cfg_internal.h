@@ -67,6 +67,11 @@ struct cfg_parse {
     int depth;                      /* '[' open in the current statement */
     bool resync;                    /* stopped at the start of a statement */
 
+    /* Name -> setting index + 1 (0 empty), open addressing; a file with
+     * many keys must not make every assignment a linear search. */
+    int *index;
+    int index_cap;                  /* power of two, or 0 */
+
     /* `+=' onto a number, reported only if no later `=' replaces it (Xen
      * refuses such a value only when it is finally read).  Indexed by
      * setting; line 0 = none. */

@@ -27,7 +27,9 @@
 
 #include "libxl/suggest.h"
 
-#define CFG_MAX_FILE (16 * 1024 * 1024)
+/* Real configs are a few KiB; anything this big is a mistake (the wrong
+ * file), and refusing it bounds the parser's time and memory. */
+#define CFG_MAX_FILE (1024 * 1024)
 
 static const char *const python_keywords[] = {
     "import", "from", "def", "if", "elif", "else", "for", "while", "print",
@@ -365,12 +367,59 @@ static struct pv_cfg_value *parse_value(struct cfg_parse *ps, bool *bad)
 
 /* --- settings ----------------------------------------------------------- */
 
-static struct pv_cfg_setting *find_setting(struct pv_cfg *cfg,
+static unsigned name_hash(const char *s)
+{
+    unsigned h = 2166136261u;               /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void index_put(struct cfg_parse *ps, int idx)
+{
+    unsigned m = ps->index_cap - 1;
+    unsigned h = name_hash(ps->cfg->settings[idx].name) & m;
+    while (ps->index[h])
+        h = (h + 1) & m;
+    ps->index[h] = idx + 1;
+}
+
+/* Keep the index at most half full, (re)building it from the settings;
+ * the config may already hold settings (an override's scratch copy). */
+static int index_reserve(struct cfg_parse *ps, int n)
+{
+    if (ps->index_cap && n * 2 <= ps->index_cap)
+        return 0;
+    int cap = 64;
+    while (cap < n * 2) {
+        if (cap > (1 << 26))
+            return -1;
+        cap *= 2;
+    }
+    int *ni = calloc(cap, sizeof(*ni));
+    if (!ni)
+        return -1;
+    free(ps->index);
+    ps->index = ni;
+    ps->index_cap = cap;
+    for (int i = 0; i < ps->cfg->n_settings; i++)
+        index_put(ps, i);
+    return 0;
+}
+
+static struct pv_cfg_setting *find_setting(struct cfg_parse *ps,
                                            const char *name)
 {
-    for (int i = 0; i < cfg->n_settings; i++)
-        if (!strcmp(cfg->settings[i].name, name))
-            return &cfg->settings[i];
+    struct pv_cfg *cfg = ps->cfg;
+
+    if (index_reserve(ps, cfg->n_settings + 1)) {
+        ps->oom = true;
+        return NULL;
+    }
+    unsigned m = ps->index_cap - 1;
+    for (unsigned h = name_hash(name) & m; ps->index[h]; h = (h + 1) & m)
+        if (!strcmp(cfg->settings[ps->index[h] - 1].name, name))
+            return &cfg->settings[ps->index[h] - 1];
     return NULL;
 }
 
@@ -422,7 +471,10 @@ static void store(struct cfg_parse *ps, const struct cfg_tok *name_tok,
                   const struct cfg_tok *optok, struct pv_cfg_value *v)
 {
     struct pv_cfg *cfg = ps->cfg;
-    struct pv_cfg_setting *set = find_setting(cfg, name_tok->text);
+    struct pv_cfg_setting *set = find_setting(ps, name_tok->text);
+
+    if (ps->oom)
+        goto drop;
 
     if (set && optok->kind == TK_ADD) {
         struct pv_cfg_value *prev = set->value;
@@ -452,13 +504,16 @@ static void store(struct cfg_parse *ps, const struct cfg_tok *name_tok,
             }
             v->n_items = 0;
         } else {
-            char *s;
-            if (asprintf(&s, "%s%s", prev->str, v->str) < 0) {
+            /* realloc, not a fresh copy: many `+=' lines stay linear
+             * when the allocator can extend in place. */
+            size_t a = strlen(prev->str), b = strlen(v->str);
+            char *ns = realloc(prev->str, a + b + 1);
+            if (!ns) {
                 ps->oom = true;
                 goto drop;
             }
-            free(prev->str);
-            prev->str = s;
+            memcpy(ns + a, v->str, b + 1);
+            prev->str = ns;
             prev->len = 0;          /* no longer one stretch of source */
         }
         value_free(v);
@@ -482,6 +537,7 @@ static void store(struct cfg_parse *ps, const struct cfg_tok *name_tok,
     }
     cfg->n_settings++;
     set->value = v;
+    index_put(ps, cfg->n_settings - 1);     /* room: find_setting reserved */
 position:
     set->line = name_tok->line;
     set->col = name_tok->col;
@@ -600,6 +656,11 @@ static void parse_statement(struct cfg_parse *ps)
             report_token_msg(ps, t);
         else if (t->kind == TK_RBRACK)
             error_at(ps, t, "unbalanced ']': no list is open here");
+        else if (v->type == PV_CFG_STRING &&
+                 (t->kind == TK_STRING || t->kind == TK_BADSTRING))
+            error_at(ps, t, "adjacent strings are not joined in xl.cfg: "
+                     "write one string, or `%s += ...' on the next line",
+                     name->text);
         else
             error_at(ps, t, "expected end of line or ';' after the value of "
                      "`%s', found %s", name->text, describe(t));
@@ -626,6 +687,9 @@ static void parse_all(struct cfg_parse *ps)
             next(ps);       /* cannot happen; never loop forever anyway */
     }
     report_pending(ps);
+    free(ps->index);
+    ps->index = NULL;
+    ps->index_cap = 0;
 }
 
 /* --- public API --------------------------------------------------------- */

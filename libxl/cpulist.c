@@ -1,12 +1,20 @@
-/* CPU list parsing (see cpulist.h).  Bits beyond the host's CPU count are
- * dropped silently, exactly as libxl_bitmap_set drops them, so "0-63" on an
- * 8-CPU host means CPUs 0-7 in both toolstacks' JSON. */
+/* CPU list parsing (see cpulist.h).  libxl sizes a CPU map in whole bytes
+ * (libxl_cpu_bitmap_alloc: the host's CPU count rounded up to a multiple of
+ * 8) and silently drops bits beyond that, while "all" fills every byte.  We
+ * keep exactly that, so on a 2-CPU host "all" is CPUs 0-7 and "0-63" is 0-7
+ * in both toolstacks' JSON (verified with Debian's xl on real Xen in the
+ * sandbox, which has 2 CPUs). */
 #include "libxl/cpulist.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+unsigned pv_cpumap_bits(const struct pv_cpu_topology *topo)
+{
+    return (topo->max_cpus + 7) / 8 * 8;
+}
 
 int pv_parse_range(const char *s, unsigned long *a, unsigned long *b)
 {
@@ -43,7 +51,7 @@ static int apply_item(const char *item, struct pv_bitmap *map,
     const char *s = item;
     bool remove = false, nodes = false;
     unsigned long a, b, i;
-    unsigned max = topo->max_cpus;
+    unsigned max = pv_cpumap_bits(topo);
 
     if (*s == '^') {
         remove = true;

@@ -11,7 +11,7 @@
 #include "libxl/domcfg.h"
 
 struct pv_cpu_topology {
-    unsigned max_cpus;      /* bits beyond are ignored, as libxl does */
+    unsigned max_cpus;      /* host CPUs; maps hold this rounded up to 8 */
     unsigned nr_nodes;
     /* CPUs of NUMA node N into OUT (already allocated); NULL means one
      * node 0 holding every CPU. */
@@ -25,6 +25,10 @@ struct pv_cpu_topology {
 int pv_cpulist_parse(const char *list, struct pv_bitmap *map,
                      const struct pv_cpu_topology *topo,
                      char *err, size_t errlen);
+
+/* Bits in a CPU map for TOPO, as libxl_cpu_bitmap_alloc sizes it: the CPU
+ * count rounded up to a whole byte.  "all" sets all of them. */
+unsigned pv_cpumap_bits(const struct pv_cpu_topology *topo);
 
 /* "N" or "N-M" (decimal, N <= M), nothing after: xl's parse_range. */
 int pv_parse_range(const char *s, unsigned long *a, unsigned long *b);

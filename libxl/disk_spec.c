@@ -14,6 +14,7 @@
  * State persists across the words of one spec (xl block-attach DOM a b c
  * parses "a", "b", "c" into one disk), as in xlu_disk_parse. */
 #include "libxl/disk_spec.h"
+#include "libxl/suggest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -409,7 +410,23 @@ static void act(struct dpc *dpc, const struct rule *r, char *text,
     case A_TRUSTED: pv_defbool_set(&d->trusted, true); break;
     case A_UNTRUSTED: pv_defbool_set(&d->trusted, false); break;
     case A_TARGET: savestring(dpc, "target", &d->pdev_path, val); break;
-    case A_UNKNOWN_KV: disk_err(dpc, text, "unknown parameter"); break;
+    case A_UNKNOWN_KV: {
+        static const char *const keys[] = {
+            "format", "devtype", "access", "backend", "backendtype",
+            "specification", "vdev", "script", "colo-host", "colo-port",
+            "colo-export", "active-disk", "hidden-disk", "target", NULL,
+        };
+        char key[32], msg[96];
+        const char *hint;
+
+        snprintf(key, sizeof(key), "%.*s", (int)strcspn(text, "="), text);
+        hint = strlen(key) < 24 ? pv_suggest(key, keys, (size_t)-1) : NULL;
+        snprintf(msg, sizeof(msg), "unknown parameter%s%s%s",
+                 hint ? " (did you mean `" : "", hint ? hint : "",
+                 hint ? "=...'?)" : "");
+        disk_err(dpc, text, msg);
+        break;
+    }
     case A_PREFIX_FORMAT:
         dpc->had_depr_prefix = true;
         text[wordlen] = 0;
@@ -432,8 +449,15 @@ static void act(struct dpc *dpc, const struct rule *r, char *text,
         break;
     case A_POSITIONAL: positional(dpc, text); break;
     case A_BAD_SYNTAX:
-        disk_err(dpc, text, "bad disk syntax");
-        dpc->stop = true;
+        /* flex quirk kept on purpose: the erroneous character goes into
+         * yymore() and only <LEXERR>.* reports it; at the very end of the
+         * word .* has nothing to match, so a single trailing bad character
+         * ("xvda=") is dropped without a word.  Xen's xl accepts such
+         * specs, and so must we. */
+        if (text[1]) {
+            disk_err(dpc, text, "bad disk syntax");
+            dpc->stop = true;
+        }
         break;
     }
 }

@@ -257,3 +257,18 @@ char *pv_device_nic_to_json(const struct pv_device_nic *n)
 {
     return pv_struct_to_json(&pv_desc_device_nic, n);
 }
+
+yajl_gen_status pv_json_gen_domain_info(yajl_gen g, int domid,
+                                        const struct pv_domain_config *c)
+{
+    yajl_gen_status s;
+
+    CHECK(yajl_gen_map_open(g));
+    CHECK(gen_str(g, "domid"));
+    CHECK(domid >= 0 ? yajl_gen_integer(g, domid) : yajl_gen_null(g));
+    CHECK(gen_str(g, "config"));
+    CHECK(gen_struct(g, &pv_desc_domain_config, c));
+    CHECK(yajl_gen_map_close(g));
+out:
+    return s;
+}

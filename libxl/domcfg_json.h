@@ -19,4 +19,9 @@ yajl_gen pv_json_gen_alloc(void);
 yajl_gen_status pv_json_gen_struct(yajl_gen g, const struct pv_struct_desc *d,
                                    const void *p);
 
+/* {"domid": DOMID, "config": {...}} into G -- the object `xl list -l`
+ * prints per domain (xl's printf_info_one_json); DOMID < 0 prints null. */
+yajl_gen_status pv_json_gen_domain_info(yajl_gen g, int domid,
+                                        const struct pv_domain_config *c);
+
 #endif

@@ -442,8 +442,9 @@ static void parse_memory_and_vcpus(struct pctx *c)
                  b->max_vcpus, vcpus);
     if (b->target_memkb != PV_MEMKB_DEFAULT &&
         b->max_memkb != PV_MEMKB_DEFAULT && b->max_memkb < b->target_memkb)
-        pc_error(c, val_of(c, "maxmem"), "maxmem (%llu MiB) is less than "
-                 "memory (%llu MiB)",
+        pc_error(c, val_of(c, pc_get(c, "maxmem") ? "maxmem" : "vnuma"),
+                 "%s (%llu MiB) is less than memory (%llu MiB)",
+                 pc_get(c, "maxmem") ? "maxmem" : "the vnuma nodes' total",
                  (unsigned long long)b->max_memkb / 1024,
                  (unsigned long long)b->target_memkb / 1024);
 }
@@ -883,6 +884,44 @@ static void parse_device_model(struct pctx *c)
                  "`device_model_args_hvm' must be a list of strings");
 }
 
+/* xl reads these only for one guest type and silently ignores them for the
+ * others; we say so, since a `pae = 1` that does nothing is a surprise. */
+static const char *const hvm_only_keys[] = {
+    "pae", "acpi_s3", "acpi_s4", "acpi_laptop_slate", "nx", "hpet",
+    "vpt_align", "viridian", "mmio_hole", "altp2mhvm", "smbios_firmware",
+    "acpi_firmware", "ms_vm_genid", "rdm_mem_boundary", "mca_caps", "bios",
+    "bios_path_override", "firmware_override", "vga", "stdvga", "hdtype",
+    "spice", "spiceport", "spicetls_port", "spicehost",
+    "spicedisable_ticketing", "spicepasswd", "spiceagent_mouse",
+    "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
+    "spice_image_compression", "spice_streaming_video", "nographic",
+    "gfx_passthru", "serial", "boot", "usb", "usbversion", "usbdevice",
+    "vkb_device", "soundhw", "xen_platform_pci", "vendor_device", NULL,
+};
+
+static void warn_type_specific_keys(struct pctx *c)
+{
+    enum pv_domain_type t = c->d->c_info.type;
+    const char *const pvh_only[] = { "pvshim", "pvshim_path",
+                                     "pvshim_cmdline", "pvshim_extra", NULL };
+    const char *name = t == PV_DOMAIN_TYPE_PV ? "PV" :
+                       t == PV_DOMAIN_TYPE_PVH ? "PVH" : "HVM";
+    int i;
+
+    for (i = 0; t != PV_DOMAIN_TYPE_HVM && hvm_only_keys[i]; i++)
+        if (pc_get(c, hvm_only_keys[i]))
+            pc_warn(c, val_of(c, hvm_only_keys[i]), "`%s' applies to HVM "
+                    "guests only; ignored for this %s guest",
+                    hvm_only_keys[i], name);
+    for (i = 0; t != PV_DOMAIN_TYPE_PVH && pvh_only[i]; i++)
+        if (pc_get(c, pvh_only[i]))
+            pc_warn(c, val_of(c, pvh_only[i]), "`%s' applies to PVH guests "
+                    "only; ignored for this %s guest", pvh_only[i], name);
+    if (t != PV_DOMAIN_TYPE_PV && pc_get(c, "e820_host"))
+        pc_warn(c, val_of(c, "e820_host"), "`e820_host' applies to PV "
+                "guests only; ignored for this %s guest", name);
+}
+
 int pv_domain_config_from_cfg(struct pv_cfg *cfg,
                               const struct pv_parse_opts *opts,
                               struct pv_domain_config *d, FILE *diag)
@@ -1039,6 +1078,8 @@ int pv_domain_config_from_cfg(struct pv_cfg *cfg,
     if (!pc_string(c, "tee", &v, true) &&
         pv_tee_type_from_string(v, (int *)&b->tee))
         pc_error(c, val_of(c, "tee"), "unknown tee `%s'", v);
+    pc_parse_vkbs(c);
+    warn_type_specific_keys(c);
     pc_defbool(c, "xend_suspend_evtchn_compat",
                &ci->xend_suspend_evtchn_compat);
     if (!pc_defbool(c, "msr_relaxed", &b->arch_x86.msr_relaxed))

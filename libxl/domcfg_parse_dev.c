@@ -696,7 +696,7 @@ static void parse_usb(struct pctx *c)
     }
 }
 
-static void parse_vkbs(struct pctx *c)
+void pc_parse_vkbs(struct pctx *c)
 {
     struct pv_domain_config *d = c->d;
     const struct pv_cfg_value *l;
@@ -782,7 +782,8 @@ void pc_parse_devices(struct pctx *c)
     if (pc_get(c, "cpuid"))
         pc_warn(c, pc_get(c, "cpuid")->value, "`cpuid' policies are not "
                 "supported by pvstack yet; ignored");
-    parse_vkbs(c);
+    /* vkb=[...] comes later (pc_parse_vkbs): after the vfb/vkb pair the
+     * top-level vnc= option makes, as in xl */
 }
 
 /* ---- vCPU affinity and vNUMA --------------------------------------------- */

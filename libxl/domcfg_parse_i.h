@@ -46,6 +46,7 @@ const char *pc_match(const char *token, const char *key);
 
 void pc_parse_pci(struct pctx *c);
 void pc_parse_devices(struct pctx *c);
+void pc_parse_vkbs(struct pctx *c);
 void pc_parse_vnuma(struct pctx *c);
 void pc_parse_vcpu_affinity(struct pctx *c, const char *key, bool hard);
 

@@ -149,3 +149,81 @@ out:
     pv_cfg_free(cfg);
     return rc;
 }
+
+static int mask_from(const struct pv_xl_conf *c, const char *text,
+                     const char *key, struct pv_bitmap *m, FILE *diag)
+{
+    char err[256];
+    unsigned i;
+
+    if (pv_bitmap_alloc(m, c->parse.topo.max_cpus))
+        return -1;
+    if (!text) {
+        for (i = 0; i < pv_cpumap_bits(&c->parse.topo); i++)
+            pv_bitmap_set(m, i);
+        return 0;
+    }
+    if (pv_cpulist_parse(text, m, &c->parse.topo, err, sizeof(err))) {
+        if (diag)
+            fprintf(diag, "xl.conf: %s: %s\n", key, err);
+        return -1;
+    }
+    return 0;
+}
+
+static bool mask_full(const struct pv_xl_conf *c, const struct pv_bitmap *m)
+{
+    unsigned i;
+
+    for (i = 0; i < pv_cpumap_bits(&c->parse.topo); i++)
+        if (!pv_bitmap_test(m, i))
+            return false;
+    return true;
+}
+
+int pv_xl_conf_apply_affinity_masks(const struct pv_xl_conf *c,
+                                    struct pv_domain_config *d, FILE *diag)
+{
+    struct pv_domain_build_info *b = &d->b_info;
+    struct pv_bitmap vm = { 0, NULL }, type = { 0, NULL };
+    bool pv = b->type == PV_DOMAIN_TYPE_PV;
+    unsigned i, cpu;
+    int rc = -1;
+
+    if (mask_from(c, c->vm_cpumask, "vm.cpumask", &vm, diag) ||
+        mask_from(c, pv ? c->vm_pv_cpumask : c->vm_hvm_cpumask,
+                  pv ? "vm.pv.cpumask" : "vm.hvm.cpumask", &type, diag))
+        goto out;
+    if (!b->num_vcpu_hard_affinity && b->max_vcpus > 0 &&
+        (!mask_full(c, &vm) || !mask_full(c, &type))) {
+        b->vcpu_hard_affinity = calloc((size_t)b->max_vcpus,
+                                       sizeof(struct pv_bitmap));
+        if (!b->vcpu_hard_affinity)
+            goto out;
+        b->num_vcpu_hard_affinity = b->max_vcpus;
+        for (i = 0; i < (unsigned)b->max_vcpus; i++) {
+            pv_bitmap_alloc(&b->vcpu_hard_affinity[i], c->parse.topo.max_cpus);
+            for (cpu = 0; cpu < pv_cpumap_bits(&c->parse.topo); cpu++)
+                pv_bitmap_set(&b->vcpu_hard_affinity[i], cpu);
+        }
+    }
+    for (i = 0; i < (unsigned)b->num_vcpu_hard_affinity; i++) {
+        struct pv_bitmap *t = &b->vcpu_hard_affinity[i];
+
+        for (cpu = 0; cpu < t->size * 8; cpu++)
+            if (!pv_bitmap_test(&vm, cpu) || !pv_bitmap_test(&type, cpu))
+                pv_bitmap_reset(t, cpu);
+        if (pv_bitmap_is_empty(t)) {
+            if (diag)
+                fprintf(diag, "xl create: the hard affinity of vcpu %u is "
+                        "empty once the xl.conf vm%s.cpumask masks are "
+                        "applied\n", i, pv ? "[.pv]" : "[.hvm]");
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    pv_bitmap_dispose(&vm);
+    pv_bitmap_dispose(&type);
+    return rc;
+}

@@ -27,4 +27,12 @@ void pv_xl_conf_init(struct pv_xl_conf *c);
 int pv_xl_conf_load(struct pv_xl_conf *c, const char *path, FILE *diag);
 void pv_xl_conf_dispose(struct pv_xl_conf *c);
 
+/* Apply vm.cpumask and vm.pv.cpumask / vm.hvm.cpumask (PVH counts as HVM)
+ * to D's vCPU hard affinity, as xl create does unless given -i: a domain
+ * without hard affinity gets one (all CPUs) when a mask is not full, and
+ * every vCPU's map is intersected with the masks.  An empty result is an
+ * error.  Returns 0 or -1 (reported to DIAG). */
+int pv_xl_conf_apply_affinity_masks(const struct pv_xl_conf *c,
+                                    struct pv_domain_config *d, FILE *diag);
+
 #endif

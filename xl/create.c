@@ -133,6 +133,11 @@ int main_create(int argc, char **argv)
         goto out;
     }
     have_config = true;
+    if (!o.ignore_global_affinity_masks &&
+        pv_xl_conf_apply_affinity_masks(&conf, &d, stderr)) {
+        rc = 1;
+        goto out;
+    }
 
     if (dryrun) {
         rc = print_config(&d, stdout);

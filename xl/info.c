@@ -5,6 +5,7 @@
  * real host.  Everything comes from libxenctrl and xenstore directly. */
 #include "xl/xl.h"
 #include "xl/domain_list.h"
+#include "libxl/bitmap_fmt.h"
 #include "libxl/ctx.h"
 #include "libxl/domain_query.h"
 #include "libxl/log.h"
@@ -382,8 +383,24 @@ static int find_domain(struct pv_ctx *ctx, const char *q, uint32_t *domid)
     return 0;
 }
 
+/* NUMA node affinity for xl list -n; NR_NODES from physinfo. */
+static void list_node_affinity(struct pv_ctx *ctx, uint32_t domid, int nr_nodes)
+{
+    xc_nodemap_t map;
+    char buf[256];
+    int size = xc_get_nodemap_size(ctx->xch);
+
+    putchar(' ');
+    map = size > 0 ? calloc(1, (size_t)size) : NULL;
+    if (map && !xc_domain_node_getaffinity(ctx->xch, domid, map))
+        fputs(pv_bitmap_format(map, nr_nodes, buf, sizeof(buf)), stdout);
+    else
+        fputs("none", stdout);
+    free(map);
+}
+
 static void list_one(struct pv_ctx *ctx, const struct pv_dominfo *d,
-                     int verbose, int context, int cpupool)
+                     int verbose, int context, int cpupool, int nr_nodes)
 {
     static const char reason_letters[] = "-rscwS";
     unsigned reason = d->shutdown ? d->shutdown_reason : 0;
@@ -416,6 +433,8 @@ static void list_one(struct pv_ctx *ctx, const struct pv_dominfo *d,
         printf("%16s", pool ? pool : "(null)");
         free(pool);
     }
+    if (nr_nodes >= 0)
+        list_node_affinity(ctx, d->domid, nr_nodes);
     putchar('\n');
 }
 
@@ -431,7 +450,9 @@ int main_list(int argc, char **argv)
     };
     struct pv_ctx ctx;
     struct pv_dominfo one, *list = NULL;
-    int opt, rc = 0, n = 0, i, verbose = 0, context = 0, cpupool = 0, long_json = 0;
+    int opt, rc = 0, n = 0, i, verbose = 0, context = 0, cpupool = 0;
+    int numa = 0, nr_nodes = -1, long_json = 0;
+    xc_physinfo_t pi;
     uint32_t domid;
 
     while ((opt = xl_getopt(argc, argv, "lvZcn", opts, "list", 0, &rc)) != -1) {
@@ -447,9 +468,7 @@ int main_list(int argc, char **argv)
             }
             long_json = 1;
             break;
-        case 'n':
-            fprintf(stderr, "xl list -n: not supported yet\n");
-            return EXIT_FAILURE;
+        case 'n': numa = 1; break;
         }
     }
     if (argc - optind > 1) {
@@ -495,9 +514,18 @@ int main_list(int argc, char **argv)
         printf("   Security Label");
     if (cpupool)
         printf("         Cpupool");
+    if (numa) {
+        memset(&pi, 0, sizeof(pi));
+        if (xc_physinfo(ctx.xch, &pi)) {
+            fprintf(stderr, "libxl_physinfo failed.\n");
+            goto out;
+        }
+        nr_nodes = (int)pi.nr_nodes;
+        printf(" NODE Affinity");
+    }
     printf("\n");
     for (i = 0; i < n; i++)
-        list_one(&ctx, &list[i], verbose, context, cpupool);
+        list_one(&ctx, &list[i], verbose, context, cpupool, nr_nodes);
     rc = EXIT_SUCCESS;
 out:
     if (list != &one)

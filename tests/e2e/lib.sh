@@ -58,3 +58,17 @@ wait_gone() {
     done
     return 1
 }
+
+# tinypv_cfg FILE NAME [TYPE] [EXTRA]: the tiny test kernel
+# (tests/fixtures/tinypv/README.md), 32 MB, boots in well under a second.
+TINYPV="$PVSTACK/build/fixtures/tinypv/tinypv.elf"
+tinypv_cfg() {
+    cat > "$1" <<EOC
+name = "$2"
+type = "${3:-pv}"
+kernel = "$TINYPV"
+extra = "${4:-action=wait}"
+memory = 32
+vcpus = 1
+EOC
+}

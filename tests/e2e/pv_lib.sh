@@ -17,7 +17,8 @@ tiny_cfg() {
 # The host state a domain may leave behind: xenstore (minus nodes that
 # change by themselves), /var/lib/xen, monitor processes.
 snapshot() {
-    xenstore-ls -f | grep -v '^/local/domain/0/memory/' > "$1.xs"
+    # (Debian's xl fills in dom0's memory/ nodes the first time it needs them)
+    xenstore-ls -f | grep -v '^/local/domain/0/memory' > "$1.xs"
     ls /var/lib/xen > "$1.vlx"
     ps | grep -v grep | grep ' create ' > "$1.ps" || true
 }

@@ -17,11 +17,12 @@ grep -q '"name": "tiny1"' ll.json || fail "list -l lacks the name"
 run "$XL" list -l tiny1 || fail "our xl list -l failed"
 grep -q '"domid": '"$(domid_of tiny1)" last.out || fail "our list -l lacks the domid"
 grep -q '"name": "tiny1"' last.out || fail "our list -l lacks the name"
-# the same domains as Debian's xl list -l (Domain-0 too: xen-init-dom0
-# stores its config)
-"$XL" list -l | grep '^        "domid"' > ours.ids
-"$REF_XL" list -l | grep '^        "domid"' > ref.ids
-diff -u ref.ids ours.ids || fail "list -l covers other domains than Debian's"
+# every domain with a stored config, as Debian's xl list -l (Domain-0 too
+# when xen-init-dom0 stored one; Debian's xl itself is not asked about
+# dom0 here because it fills in dom0's memory/ nodes as a side effect)
+"$XL" list -l | sed -n 's/^        "domid": \([0-9]*\),$/\1/p' | sort -n > ours.ids
+ls /var/lib/xen | sed -n 's/^userdata-d\.\([0-9]*\)\..*\.libxl-json$/\1/p' | sort -n > ref.ids
+diff -u ref.ids ours.ids || fail "list -l does not cover every stored config"
 ls /var/lib/xen | grep -q "^userdata-d\.$(domid_of tiny1)\..*\.libxl-json$" ||
     fail "no userdata file"
 ps | grep -v grep | grep -q 'create tiny.cfg' || fail "no monitor process"

@@ -1,15 +1,14 @@
 # The tiny test kernel (tests/fixtures/tinypv) on real Xen: it boots as PV
 # and as PVH, prints its marker to xenconsoled's log, ticks only while the
-# domain runs, and carries out each action= and the toolstack's
-# control/shutdown requests.  The fixture is what is under test here, so
-# the domains are made with Debian's xl, the reference toolstack.
-# Self-contained (busybox sh in the sandbox dom0).
-XLR=${DEBIAN_XL:-xl}
+# domain runs, sees mem-set/vcpu-set, and carries out each action= and the
+# toolstack's control/shutdown requests.  The fixture is what is under test
+# here, so the domains are made with Debian's xl, the reference toolstack.
+. "${PVSTACK:-/pvstack}/tests/e2e/lib.sh"
+XLR=$REF_XL
 K=${PVSTACK:-/pvstack}/build/fixtures/tinypv/tinypv.elf
 W=${E2E_WORK:-/tmp}
 LOGDIR=/var/log/xen/console
 
-fail() { echo "FAIL: $*"; exit 1; }
 [ -f "$K" ] || fail "$K missing (make builds it)"
 
 # cfg NAME TYPE CMDLINE [xl.cfg lines...]
@@ -53,15 +52,6 @@ wait_state() {
     echo "state of $1 is '$(state "$1")', never had '$2'"
     return 1
 }
-wait_gone() {
-    _i=50
-    while [ $_i -gt 0 ]; do
-        "$XLR" list "$1" >/dev/null 2>&1 || return 0
-        sleep 0.1
-        _i=$((_i - 1))
-    done
-    return 1
-}
 ticks() { con "$1" | grep -c 'TINYPV: tick '; }
 
 echo "== PV: marker, ticks stop while paused, xl shutdown"
@@ -79,10 +69,21 @@ after=$(ticks tpv)
 [ "$before" = "$after" ] || fail "paused guest ticked ($before -> $after)"
 "$XLR" unpause tpv || fail "xl unpause"
 wait_con tpv "TINYPV: tick n=$((after + 1)) " 5 || fail "no tick after unpause"
+# xl console attaches to the same ring through xenconsoled (it needs
+# /var/lock for its lock file).
+mkdir -p /var/lock
+timeout 2 "$XLR" console tpv </dev/null >"$W/console.out" 2>&1
+tr -d '\r' < "$W/console.out" | grep -q "^TINYPV: hello type=pv domid=$id " ||
+    { cat "$W/console.out"; fail "xl console does not show the marker"; }
+# What the toolstack changes in xenstore is seen from inside.
+"$XLR" mem-set tpv 24m || fail "xl mem-set"
+wait_con tpv 'TINYPV: memory target=24576kB ' 5 || fail "mem-set not seen"
+"$XLR" vcpu-set tpv 1 || fail "xl vcpu-set"
+wait_con tpv 'TINYPV: vcpus online=1$' 5 || fail "vcpu-set not seen"
 "$XLR" shutdown -w tpv || fail "xl shutdown -w tpv"
 wait_con tpv 'TINYPV: control/shutdown=poweroff' 1 || fail "request not seen"
 wait_con tpv 'TINYPV: bye reason=poweroff' 1 || fail "no bye line"
-wait_gone tpv || fail "tpv still exists after shutdown"
+wait_gone tpv 5 || fail "tpv still exists after shutdown"
 
 echo "== PVH: marker, xl reboot restarts it under a new domid"
 cfg tpvh pvh "action=wait" 'on_reboot = "restart"'

@@ -19,8 +19,8 @@
 #   make fuzz [FUZZERS=fuzz_cfg] [FUZZ_SECONDS=600]   long runs
 #   make check-fuzz-smoke                             ~15 s each + replay
 #
-# Found crashes are left in build/fuzz/run/NAME/crashes/ ; turn each into a
-# regression fixture and a unit test.
+# Found crashes are left in build/fuzz/run/NAME/crashes/ (NAME-smoke/ for
+# the smoke run); turn each into a regression fixture and a unit test.
 
 FUZZ_DIR      := build/fuzz
 FUZZ_OBJ      := $(FUZZ_DIR)/obj
@@ -32,7 +32,9 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS   := -g -O1 -fno-omit-frame-pointer -std=gnu11 $(WARN) \
                  -fno-strict-aliasing -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
                  -I. -Iinclude -DPV_FUZZING
-# Every tests/fuzz/fuzz_*.c is a target; per-target .mk fragments here.
+# Every tests/fuzz/fuzz_*.c is a target (FUZZERS holds names, fuzz_NAME;
+# a fragment may also append its own, duplicates are harmless).
+# Per-target .mk fragments may live here.
 FUZZERS += $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 include $(filter-out tests/fuzz/module.mk,$(wildcard tests/fuzz/*.mk))
 
@@ -55,14 +57,18 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o $$(call fuzz_objs,$$*) | dep
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(FUZZ_LDLIBS_fuzz_$*)
 
-FUZZ_BINS := $(addprefix $(FUZZ_DIR)/,$(FUZZERS))
+# Deferred (and $$ in the prerequisites below): fragments read later may
+# still append to FUZZERS.
+FUZZ_BINS = $(addprefix $(FUZZ_DIR)/,$(sort $(FUZZERS)))
 .PHONY: fuzz-build check-fuzz-smoke
-fuzz-build: $(FUZZ_BINS)
+fuzz-build: $$(FUZZ_BINS)
 
 # One run: fresh copy of the seed corpus (so the repo corpus never grows),
-# crashes into the run directory.  $(1) = target, $(2) = seconds.
+# crashes into the run directory.  $(1) = target, $(2) = seconds, $(3) =
+# run kind (smoke and long runs use separate directories, so `make check`
+# does not wipe a `make fuzz` in progress).
 define fuzz_run
-	set -e; n=$(1); name=$${n#fuzz_}; run=$(FUZZ_DIR)/run/$$name; \
+	set -e; n=$(1); name=$${n#fuzz_}; run=$(FUZZ_DIR)/run/$$name$(3); \
 	rm -rf $$run; mkdir -p $$run/corpus $$run/crashes; \
 	if [ -d tests/fuzz/corpus/$$name ]; then \
 	    cp -r tests/fuzz/corpus/$$name/. $$run/corpus/; fi; \
@@ -84,11 +90,11 @@ define fuzz_replay
 	    { tail -40 $(FUZZ_DIR)/replay-$$name.log; exit 1; }; fi
 endef
 
-fuzz: $(FUZZ_BINS)
-	@$(foreach f,$(FUZZERS),$(call fuzz_replay,$(f)) && $(call fuzz_run,$(f),$(FUZZ_SECONDS)) &&) true
+fuzz: $$(FUZZ_BINS)
+	@$(foreach f,$(sort $(FUZZERS)),$(call fuzz_replay,$(f)) && $(call fuzz_run,$(f),$(FUZZ_SECONDS),) &&) true
 
-check-fuzz-smoke: $(FUZZ_BINS)
-	@$(foreach f,$(FUZZERS),$(call fuzz_replay,$(f)) && $(call fuzz_run,$(f),$(FUZZ_SMOKE_SECONDS)) &&) true
+check-fuzz-smoke: $$(FUZZ_BINS)
+	@$(foreach f,$(sort $(FUZZERS)),$(call fuzz_replay,$(f)) && $(call fuzz_run,$(f),$(FUZZ_SMOKE_SECONDS),-smoke) &&) true
 
 CHECK_STEPS += check-fuzz-smoke
 

@@ -29,6 +29,11 @@ for t in apt-get apt-cache dpkg-deb cpio depmod modprobe xz gzip ldd file sha256
     command -v "$t" >/dev/null || die "'$t' is missing; run tools/deps.sh as root"
 done
 
+# Two builds at once in one tree would share build/sandbox/work: serialize.
+mkdir -p "$SB"
+exec 9>"$SB/.build.lock"
+flock 9
+
 # Packages unpacked into the images.  The libxen* runtime libraries are taken
 # at the same version as the tools so Debian's xl runs against its own libs.
 PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils
@@ -37,11 +42,12 @@ libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxentoolcore1 libxentoollog1
 busybox-static"
 
 candidate() {
-    apt-cache show --no-all-versions "$1" 2>/dev/null | awk '/^Version:/ {print $2; exit}'
+    { apt-cache show --no-all-versions "$1" 2>/dev/null || true; } |
+        awk '/^Version:/ {print $2; exit}'
 }
 
 kernel_pkg() {
-    apt-cache depends linux-image-amd64 2>/dev/null |
+    { apt-cache depends linux-image-amd64 2>/dev/null || true; } |
         awk '/Depends: linux-image-[0-9]/ {print $2; exit}'
 }
 
@@ -57,8 +63,8 @@ KVER=${kpkg#linux-image-}
 PKGS="$PKGS ${kpkg}-unsigned"
 
 # One apt-cache call for all packages: each call costs ~0.5 s of cache load.
-versions=$(apt-cache show --no-all-versions $PKGS 2>/dev/null |
-           awk '/^Package:/ {p=$2} /^Version:/ {print p "=" $2}' || true)
+versions=$( { apt-cache show --no-all-versions $PKGS 2>/dev/null || true; } |
+           awk '/^Package:/ {p=$2} /^Version:/ {print p "=" $2}')
 manifest=""
 for p in $PKGS; do
     v=$(awk -F= -v p="$p" '$1 == p {print $2; exit}' <<<"$versions")

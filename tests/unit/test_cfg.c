@@ -313,6 +313,54 @@ static void parse_file_reads_files(void **state)
                         "configuration file: No such file or directory\n");
     free(diag);
     assert_int_equal(pv_cfg_parse_file("/tmp", NULL, &cfg), -1);
+
+    /* Far too big to be a domain config: refused, not parsed. */
+    memcpy(path, "/tmp/test_cfg_XXXXXX", sizeof(path));
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 2 * 1024 * 1024), 0);
+    close(fd);
+    diag = NULL;
+    f = open_memstream(&diag, &dlen);
+    assert_int_equal(pv_cfg_parse_file(path, f, &cfg), -1);
+    fclose(f);
+    assert_non_null(strstr(diag, "error: larger than 1 MiB"));
+    free(diag);
+    unlink(path);
+}
+
+static void many_keys_and_appends_stay_fast_and_right(void **state)
+{
+    /* Exercises the name index through several rebuilds, and long +=
+     * chains; correctness here, speed in docs/benchmarks.md. */
+    size_t cap = 1 << 20, n = 0;
+    char *text = malloc(cap);
+    for (int i = 0; i < 20000; i++)
+        n += snprintf(text + n, cap - n, "k%d = %d\n", i, i);
+    for (int i = 0; i < 5000; i++)
+        n += snprintf(text + n, cap - n, "k%d += 1\n",
+                      i * 4);
+    struct parsed p = parse_n(text, n);
+    /* Each += extends a number: 5000 errors, the first 100 shown. */
+    assert_int_equal(p.rc, -1);
+    assert_non_null(strstr(p.diag, "t.cfg: note: 4900 more errors not "
+                           "shown"));
+    parsed_free(&p);
+    n = 0;
+    for (int i = 0; i < 20000; i++)
+        n += snprintf(text + n, cap - n, "k%d = '%d'\n", i, i);
+    for (int i = 0; i < 5000; i++)
+        n += snprintf(text + n, cap - n, "k%d += 'x'\ns += 'ab'\n", i * 4);
+    p = parse_n(text, n);
+    assert_int_equal(p.rc, 0);
+    assert_int_equal(p.cfg->n_settings, 20001);
+    assert_string_equal(val(&p, "k0")->str, "0x");
+    assert_string_equal(val(&p, "k19996")->str, "19996x");
+    assert_string_equal(val(&p, "k19997")->str, "19997");
+    assert_int_equal(strlen(val(&p, "s")->str), 10000);
+    assert_string_equal(p.cfg->settings[12345].name, "k12345");
+    parsed_free(&p);
+    free(text);
 }
 
 static void embedded_nul_is_an_error(void **state)
@@ -354,6 +402,7 @@ int main(void)
         cmocka_unit_test(xen_examples_parse),
         cmocka_unit_test(parse_file_reads_files),
         cmocka_unit_test(embedded_nul_is_an_error),
+        cmocka_unit_test(many_keys_and_appends_stay_fast_and_right),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,12 @@ static void unexpected_tokens(void **state)
                 "value of `vcpus', found a number\n"
                 "    1 | vcpus = 2 3\n"
                 "      |           ^\n");
+    expect_diag("extra = 'root=/dev/xvda1' ' quiet'\n",
+                "t.cfg:1:27: error: adjacent strings are not joined in "
+                "xl.cfg: write one string, or `extra += ...' on the next "
+                "line\n"
+                "    1 | extra = 'root=/dev/xvda1' ' quiet'\n"
+                "      |                           ^~~~~~~~\n");
     expect_diag("on_crash = destroy\n",
                 "t.cfg:1:12: error: bare word `destroy' is not a value; "
                 "strings must be quoted: \"destroy\"\n"
@@ -275,6 +281,32 @@ static void one_error_per_broken_statement(void **state)
     p = parse("disk = [ 'a' 'b',\n  'c',\n  'd' ]\nz = 1 2\n");
     assert_int_equal(count_of(p.diag, ": error: "), 2);
     assert_non_null(strstr(p.diag, "t.cfg:4:7: error"));
+    parsed_free(&p);
+}
+
+static void long_lines_are_shown_as_a_window(void **state)
+{
+    /* x = '<300 a>' @ '<300 b>': the error at column 308 shows 160 bytes
+     * around it with "..." at both ends, and the caret still under '@'. */
+    char text[700], want[1200];
+    int n = sprintf(text, "x = '");
+    memset(text + n, 'a', 300);
+    n += 300;
+    n += sprintf(text + n, "' @ '");
+    memset(text + n, 'b', 300);
+    n += 300;
+    sprintf(text + n, "'\n");
+    struct parsed p = parse(text);
+    /* '@' is at byte 307 (0-based), the window starts 80 before it. */
+    int m = sprintf(want, "t.cfg:1:308: error: unexpected character '@'\n"
+                          "    1 | ...");
+    memcpy(want + m, text + 227, 160);
+    m += 160;
+    m += sprintf(want + m, "...\n      |    ");
+    memset(want + m, ' ', 80);
+    m += 80;
+    sprintf(want + m, "^\n");
+    assert_string_equal(p.diag, want);
     parsed_free(&p);
 }
 
@@ -581,6 +613,7 @@ int main(void)
         cmocka_unit_test(plus_equals_type_errors),
         cmocka_unit_test(every_error_is_reported_in_order),
         cmocka_unit_test(one_error_per_broken_statement),
+        cmocka_unit_test(long_lines_are_shown_as_a_window),
         cmocka_unit_test(error_flood_is_capped),
         cmocka_unit_test(python_hint),
         cmocka_unit_test(warnings_alone_do_not_fail),

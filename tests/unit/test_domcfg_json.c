@@ -121,6 +121,25 @@ static void uuid_and_mac_text(void **state)
     assert_int_equal(pv_mac_parse("00:16:3e:AA:bb:01:02", m), -1);
 }
 
+static void domain_info_wrapper(void **state)
+{
+    struct pv_domain_config c;
+    yajl_gen g = pv_json_gen_alloc();
+    const unsigned char *buf;
+    size_t len;
+
+    pv_domain_config_init(&c);
+    assert_int_equal(yajl_gen_array_open(g), yajl_gen_status_ok);
+    assert_int_equal(pv_json_gen_domain_info(g, 7, &c), yajl_gen_status_ok);
+    assert_int_equal(pv_json_gen_domain_info(g, -1, &c), yajl_gen_status_ok);
+    assert_int_equal(yajl_gen_array_close(g), yajl_gen_status_ok);
+    yajl_gen_get_buf(g, &buf, &len);
+    assert_non_null(strstr((const char *)buf, "\"domid\": 7,\n        \"config\": {"));
+    assert_non_null(strstr((const char *)buf, "\"domid\": null,"));
+    yajl_gen_free(g);
+    pv_domain_config_dispose(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +148,7 @@ int main(void)
         cmocka_unit_test(config_aggregates_unions_bitmaps),
         cmocka_unit_test(enum_names_round_trip),
         cmocka_unit_test(uuid_and_mac_text),
+        cmocka_unit_test(domain_info_wrapper),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -453,6 +453,24 @@ static void unknown_keys_warn_with_suggestion(void **state)
     model_free(&m);
 }
 
+static void type_specific_keys_warn(void **state)
+{
+    struct model m = model_parse(BASE "pae = 1\npvshim = 1\n");
+
+    assert_int_equal(m.rc, 0);
+    assert_non_null(strstr(m.diag, "t.cfg:3:7: warning: `pae' applies to "
+                           "HVM guests only; ignored for this PV guest"));
+    assert_non_null(strstr(m.diag, "`pvshim' applies to PVH guests only"));
+    assert_int_equal(m.d.b_info.hvm.pae, PV_DEFBOOL_DEFAULT);
+    model_free(&m);
+
+    m = model_parse(BASE "type = 'hvm'\npae = 1\ne820_host = 1\n");
+    assert_int_equal(m.rc, 0);
+    assert_null(strstr(m.diag, "`pae'"));
+    assert_non_null(strstr(m.diag, "`e820_host' applies to PV guests only"));
+    model_free(&m);
+}
+
 static void uuid_given_or_generated(void **state)
 {
     struct model m = model_parse(BASE "uuid='3B9C2D1E-4F5A-4B6C-8D7E-9F0A1B2C3D4E'\n");
@@ -572,6 +590,7 @@ int main(void)
         cmocka_unit_test(bad_values_are_errors_with_positions),
         cmocka_unit_test(all_errors_reported_not_just_first),
         cmocka_unit_test(unknown_keys_warn_with_suggestion),
+        cmocka_unit_test(type_specific_keys_warn),
         cmocka_unit_test(uuid_given_or_generated),
         cmocka_unit_test(vcpus_and_affinity),
         cmocka_unit_test(devices_get_devids_and_defaults),

@@ -91,12 +91,64 @@ static void bad_values(void **state)
     free(p);
 }
 
+static void affinity_masks(void **state)
+{
+    struct pv_xl_conf c;
+    struct pv_domain_config d;
+    unsigned i;
+
+    pv_xl_conf_init(&c);
+    c.parse.topo.max_cpus = 8;
+    c.vm_cpumask = strdup("0-5");
+    c.vm_pv_cpumask = strdup("^0,all,^1");  /* left to right: 0,2-7 */
+    pv_domain_config_init(&d);
+    d.b_info.type = PV_DOMAIN_TYPE_PV;
+    d.b_info.max_vcpus = 2;
+    assert_int_equal(pv_xl_conf_apply_affinity_masks(&c, &d, NULL), 0);
+    assert_int_equal(d.b_info.num_vcpu_hard_affinity, 2);
+    for (i = 0; i < 8; i++)
+        assert_int_equal(pv_bitmap_test(&d.b_info.vcpu_hard_affinity[1], i),
+                         i == 0 || (i >= 2 && i <= 5));
+    pv_domain_config_dispose(&d);
+
+    /* HVM uses vm.hvm.cpumask (unset: full) */
+    pv_domain_config_init(&d);
+    d.b_info.type = PV_DOMAIN_TYPE_HVM;
+    d.b_info.max_vcpus = 1;
+    assert_int_equal(pv_xl_conf_apply_affinity_masks(&c, &d, NULL), 0);
+    assert_int_equal(pv_bitmap_count(&d.b_info.vcpu_hard_affinity[0]), 6);
+    pv_domain_config_dispose(&d);
+
+    /* an affinity outside the masks is an error */
+    pv_domain_config_init(&d);
+    d.b_info.type = PV_DOMAIN_TYPE_PV;
+    d.b_info.max_vcpus = 1;
+    d.b_info.vcpu_hard_affinity = calloc(1, sizeof(struct pv_bitmap));
+    d.b_info.num_vcpu_hard_affinity = 1;
+    pv_bitmap_set(&d.b_info.vcpu_hard_affinity[0], 7);
+    assert_int_equal(pv_xl_conf_apply_affinity_masks(&c, &d, NULL), -1);
+    pv_domain_config_dispose(&d);
+
+    /* full masks leave a domain without affinity alone */
+    free(c.vm_cpumask);
+    free(c.vm_pv_cpumask);
+    c.vm_cpumask = c.vm_pv_cpumask = NULL;
+    pv_domain_config_init(&d);
+    d.b_info.type = PV_DOMAIN_TYPE_PV;
+    d.b_info.max_vcpus = 4;
+    assert_int_equal(pv_xl_conf_apply_affinity_masks(&c, &d, NULL), 0);
+    assert_int_equal(d.b_info.num_vcpu_hard_affinity, 0);
+    pv_domain_config_dispose(&d);
+    pv_xl_conf_dispose(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(missing_file_is_defaults),
         cmocka_unit_test(keys_and_precedence),
         cmocka_unit_test(bad_values),
+        cmocka_unit_test(affinity_masks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
