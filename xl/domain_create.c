@@ -5,11 +5,13 @@
  * turn it into builder params, create the domain under the host lock,
  * attach the console if asked, unpause and leave a monitor behind.
  *
- * Devices (disk=, vif=) are refused until their backends are wired in, so a
- * create never silently builds a guest without the disks it asked for. */
+ * disk= and vif= go through libxl/devices.h (netcfg) while the domain is
+ * still paused; other device kinds are refused, so a create never silently
+ * builds a guest without the devices it asked for. */
 #include "xl/domain_create.h"
 #include "xl/create.h"
 #include "xl/xl.h"
+#include "libxl/devices.h"
 #include "libxl/domcfg_json.h"
 #include "libxl/log.h"
 
@@ -35,6 +37,10 @@ int xl_console_exec(uint32_t domid, const char *type, int num)
     fprintf(stderr, "xl: cannot run %s: %s\n", path, strerror(errno));
     return 1;
 }
+
+/* The config being created by xl_create_real, for its disks and nics
+ * (pv_dom_params has no devices yet).  NULL: create without devices. */
+static struct pv_domain_config *create_cfg;
 
 int xl_create_from_params(struct pv_dom_params *p,
                           const struct xl_create_flags *f)
@@ -67,6 +73,19 @@ int xl_create_from_params(struct pv_dom_params *p,
             "xenstore %.1f ms (tree %.1f ms), userdata %.1f ms, total %.1f ms",
             p->name, tm.create_ms, tm.build_ms, tm.xs_ms, tm.xs_tree_ms,
             tm.userdata_ms, tm.total_ms);
+    if (create_cfg && (create_cfg->num_disks || create_cfg->num_nics)) {
+        struct pv_dev_opts dopts = { .uuid = p->uuid };
+        if (pv_devices_add(hv.xsh, (struct xc_interface_core *)hv.xch, domid,
+                           create_cfg->disks, create_cfg->num_disks,
+                           create_cfg->nics, create_cfg->num_nics, &dopts)) {
+            fprintf(stderr, "Failed to create domain \"%s\": its devices "
+                    "could not be set up; nothing was left behind.\n",
+                    p->name ? p->name : "");
+            pv_dom_destroy(&hv, domid);
+            pv_hv_close(&hv);
+            return 1;
+        }
+    }
     if (!f->paused && xc_domain_unpause((xc_interface *)hv.xch, domid) < 0) {
         fprintf(stderr, "xl: cannot unpause domain %u: %s\n", domid,
                 strerror(errno));
@@ -111,12 +130,13 @@ int xl_params_from_config(const struct pv_domain_config *c,
                 "PV/PVH domain builder\n");
         return -1;
     }
-    if (c->num_disks || c->num_nics || c->num_pcidevs || c->num_vfbs ||
+    if (c->num_pcidevs || c->num_vfbs ||
         c->num_vkbs || c->num_channels || c->num_p9s || c->num_vtpms ||
         c->num_usbctrls || c->num_usbdevs || c->num_dtdevs ||
         c->num_pvcallsifs) {
-        fprintf(stderr, "xl create: %s: devices (disk=, vif=, ...) are not "
-                "supported by this build yet; nothing was created\n",
+        fprintf(stderr, "xl create: %s: devices (pci=, vfb=, channel=, ...) "
+                "other than disk= and vif= are not supported by this build "
+                "yet; nothing was created\n",
                 c->c_info.name ? c->c_info.name : "domain");
         return -1;
     }
@@ -171,7 +191,9 @@ int xl_create_real(struct pv_domain_config *cfg,
         pv_dom_params_dispose(&p);
         return 1;
     }
+    create_cfg = cfg;
     rc = xl_create_from_params(&p, &fl);
+    create_cfg = NULL;
     pv_dom_params_dispose(&p);
     return rc;
 }

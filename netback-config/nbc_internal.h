@@ -1,0 +1,56 @@
+/* Private to netback-config/: the session and its undo log. */
+#ifndef NBC_INTERNAL_H
+#define NBC_INTERNAL_H
+
+#include "netback-config/nbc.h"
+
+enum nbc_undo_op {
+    NBC_UNDO_LINK_DEL,
+    NBC_UNDO_SET_MASTER,
+    NBC_UNDO_SET_MTU,
+    NBC_UNDO_SET_UP,
+    NBC_UNDO_SET_MAC,
+    NBC_UNDO_ADDR_ADD,
+    NBC_UNDO_ADDR_DEL,
+    NBC_UNDO_ROUTE_ADD,
+    NBC_UNDO_ROUTE_DEL,
+    NBC_UNDO_SYSCTL,
+};
+
+/* The inverse of one change that was actually made.  Links are named by
+ * ifindex so a rename in between cannot redirect the undo. */
+struct nbc_undo {
+    enum nbc_undo_op op;
+    int ifindex;
+    int ival;
+    unsigned char mac[6];
+    struct nbc_addr addr;
+    struct nbc_route route;
+    char path[96];
+    char val[32];
+};
+
+struct mnl_socket;
+
+struct nbc {
+    struct mnl_socket *nl;
+    unsigned portid;
+    unsigned seq;
+    int tx_depth;
+    int rolling_back;
+    int fail_at;            /* tests: the Nth change fails with EIO */
+    struct nbc_undo *undo;
+    int n_undo, cap_undo;
+    char err[512];
+};
+
+/* Record MSG (printf) with strerror(-RC) appended; returns RC. */
+int nbc_fail(struct nbc *n, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int nbc_link_del_index(struct nbc *n, int ifindex);
+/* Set the MAC even when it already holds (marks it administratively set). */
+int nbc_link_pin_mac(struct nbc *n, int ifindex, const unsigned char mac[6]);
+/* Tests: make the NTH change from now on fail (0: never). */
+void nbc_debug_fail_at(struct nbc *n, int nth);
+
+#endif
