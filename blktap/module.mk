@@ -1,7 +1,10 @@
 # blktap/: the image engine (raw, qcow2) -> libpvblk.a.  The CLI (pvimg),
 # check/repair and the block backend build on it.
-BLKTAP_SRCS := $(filter-out blktap/pvimg%.c,$(wildcard blktap/*.c))
+BLKTAP_SRCS := $(filter-out blktap/pvimg%.c blktap/qcow2_check.c,$(wildcard blktap/*.c))
 $(eval $(call archive,pvblk,$(BLKTAP_SRCS)))
 LIBPVBLK := $(LIBDIR)/libpvblk.a
 PV_ARCHIVES += $(LIBPVBLK)
 PV_LINK_LIBS += -lz -lzstd -lpthread
+
+# The pvimg CLI and check/repair, on top of the engine.
+include blktap/pvimg.mk

@@ -1,5 +1,4 @@
 # tests/interop/: pvimg against qemu-img, both directions (issue 3).
-include blktap/pvimg.mk
 
 .PHONY: check-interop
 check-interop: $(BIN)/pvimg
