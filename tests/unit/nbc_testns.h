@@ -43,6 +43,42 @@ static inline struct nbc *testns_enter(const char **why)
     return n;
 }
 
+/* The handle the running test works on.  Each test enters a namespace of its
+ * own (testns_setup), so nothing one test leaves behind is seen by the next. */
+static struct nbc *nbc;
+
+static inline int testns_setup(void **state)
+{
+    const char *why = "";
+
+    (void)state;
+    nbc = testns_enter(&why);
+    return nbc ? 0 : -1;
+}
+
+static inline int testns_teardown(void **state)
+{
+    (void)state;
+    nbc_close(nbc);
+    nbc = NULL;
+    return 0;
+}
+
+/* Whether the namespace tests can run on this machine; if not, says why on
+ * stdout so the run shows them as skipped rather than passed. */
+static inline int testns_available(void)
+{
+    const char *why = "";
+    struct nbc *probe = testns_enter(&why);
+
+    if (!probe) {
+        printf("SKIPPED netlink tests: %s\n", why);
+        return 0;
+    }
+    nbc_close(probe);
+    return 1;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

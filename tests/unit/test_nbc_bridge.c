@@ -10,22 +10,6 @@
 
 #include "tests/unit/nbc_testns.h"
 
-static struct nbc *nbc;
-
-static int fresh_ns(void **state)
-{
-    const char *why = "";
-    nbc = testns_enter(&why);
-    return nbc ? 0 : -1;
-}
-
-static int close_ns(void **state)
-{
-    nbc_close(nbc);
-    nbc = NULL;
-    return 0;
-}
-
 static void bridge_ensure_creates_once(void **state)
 {
     struct nbc_link l;
@@ -226,26 +210,20 @@ int main(void)
         cmocka_unit_test(addr_parse_and_format),
     };
     const struct CMUnitTest ns[] = {
-        cmocka_unit_test_setup_teardown(bridge_ensure_creates_once, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bridge_name_taken_by_other_kind_is_refused, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bad_bridge_name_is_refused, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(enslave_moves_addresses_and_default_route, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(delete_with_uplink_restores_it, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(delete_refuses_bridge_with_vifs, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(enslave_refuses_port_of_other_bridge, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(enslave_missing_nic_leaves_nothing, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(enslave_rolls_back_at_every_step, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(delete_rolls_back_at_every_step, fresh_ns, close_ns),
+        cmocka_unit_test_setup_teardown(bridge_ensure_creates_once, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bridge_name_taken_by_other_kind_is_refused, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bad_bridge_name_is_refused, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(enslave_moves_addresses_and_default_route, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(delete_with_uplink_restores_it, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(delete_refuses_bridge_with_vifs, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(enslave_refuses_port_of_other_bridge, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(enslave_missing_nic_leaves_nothing, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(enslave_rolls_back_at_every_step, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(delete_rolls_back_at_every_step, testns_setup, testns_teardown),
     };
-    const char *why = "";
-    struct nbc *probe;
     int rc = cmocka_run_group_tests_name("nbc_pure", pure, NULL, NULL);
 
-    probe = testns_enter(&why);
-    if (!probe) {
-        printf("SKIPPED netlink tests: %s\n", why);
+    if (!testns_available())
         return rc;
-    }
-    nbc_close(probe);
     return rc | cmocka_run_group_tests_name("nbc_bridge", ns, NULL, NULL);
 }

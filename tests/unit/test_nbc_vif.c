@@ -8,22 +8,6 @@
 
 #include "tests/unit/nbc_testns.h"
 
-static struct nbc *nbc;
-
-static int fresh_ns(void **state)
-{
-    const char *why;
-    nbc = testns_enter(&why);
-    return nbc ? 0 : -1;
-}
-
-static int close_ns(void **state)
-{
-    nbc_close(nbc);
-    nbc = NULL;
-    return 0;
-}
-
 static void sysctl_is(const char *path, const char *want)
 {
     char val[32];
@@ -220,25 +204,19 @@ int main(void)
         cmocka_unit_test(nat_addresses_follow_vif_nat),
     };
     const struct CMUnitTest ns[] = {
-        cmocka_unit_test_setup_teardown(bridge_online_enslaves_sets_mtu_and_up, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bridge_online_to_missing_bridge_changes_nothing, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bridge_mac_stays_as_vifs_come_and_go, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bridge_online_rolls_back_each_step, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(route_online_matches_vif_route, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(route_online_without_netdev_address_fails_cleanly, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(route_online_rolls_back_each_step, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(nat_online_routes_guest_via_vif, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(host_routed_sets_sysctls, fresh_ns, close_ns),
+        cmocka_unit_test_setup_teardown(bridge_online_enslaves_sets_mtu_and_up, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bridge_online_to_missing_bridge_changes_nothing, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bridge_mac_stays_as_vifs_come_and_go, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bridge_online_rolls_back_each_step, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(route_online_matches_vif_route, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(route_online_without_netdev_address_fails_cleanly, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(route_online_rolls_back_each_step, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(nat_online_routes_guest_via_vif, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(host_routed_sets_sysctls, testns_setup, testns_teardown),
     };
-    const char *why = "";
-    struct nbc *probe;
     int rc = cmocka_run_group_tests_name("nbc_vif_pure", pure, NULL, NULL);
 
-    probe = testns_enter(&why);
-    if (!probe) {
-        printf("SKIPPED netlink tests: %s\n", why);
+    if (!testns_available())
         return rc;
-    }
-    nbc_close(probe);
     return rc | cmocka_run_group_tests_name("nbc_vif", ns, NULL, NULL);
 }
