@@ -206,4 +206,30 @@ static inline void testns_default_route(struct nbc *n, const char *dev,
     }
 }
 
+/* Make the 1st, 2nd, ... change fail until the operation gets through (it
+ * must within MAX - 1 tries); after each failure the namespace must be
+ * exactly as before.  Returns how many changes were made to fail. */
+static inline int testns_failures_rolled_back(int (*op)(void *), void *arg,
+                                              int max)
+{
+    char *before = testns_snapshot(nbc), *after;
+    int k, rc = -1;
+
+    for (k = 1; k < max; k++) {
+        nbc_debug_fail_at(nbc, k);
+        rc = op(arg);
+        nbc_debug_fail_at(nbc, 0);
+        if (!rc)
+            break;
+        assert_int_equal(rc, -EIO);
+        after = testns_snapshot(nbc);
+        if (strcmp(before, after))
+            fail_msg("failure at change %d left:\n%s\nexpected:\n%s", k, after, before);
+        free(after);
+    }
+    free(before);
+    assert_int_equal(rc, 0);
+    return k - 1;
+}
+
 #endif

@@ -137,30 +137,6 @@ static void enslave_missing_nic_leaves_nothing(void **state)
     free(after);
 }
 
-/* Make the 1st, 2nd, ... change fail until the operation gets through; after
- * each failure the namespace must be exactly as before. */
-static int failures_rolled_back(int (*op)(void *), void *arg)
-{
-    char *before = testns_snapshot(nbc), *after;
-    int k, rc = -1;
-
-    for (k = 1; k < 64; k++) {
-        nbc_debug_fail_at(nbc, k);
-        rc = op(arg);
-        nbc_debug_fail_at(nbc, 0);
-        if (!rc)
-            break;
-        assert_int_equal(rc, -EIO);
-        after = testns_snapshot(nbc);
-        if (strcmp(before, after))
-            fail_msg("failure at change %d left:\n%s\nexpected:\n%s", k, after, before);
-        free(after);
-    }
-    free(before);
-    assert_int_equal(rc, 0);
-    return k - 1;
-}
-
 static int op_enslave(void *arg)
 {
     return nbc_uplink_enslave(nbc, "xenbr0", "eth0");
@@ -176,7 +152,7 @@ static void enslave_rolls_back_at_every_step(void **state)
     testns_nic(nbc, "eth0", "peer0", "192.0.2.10/24");
     testns_default_route(nbc, "eth0", "192.0.2.1");
     /* create, mtu, mac, up, route del, addr add, addr del, master, route add */
-    assert_true(failures_rolled_back(op_enslave, NULL) >= 8);
+    assert_true(testns_failures_rolled_back(op_enslave, NULL, 64) >= 8);
 }
 
 static void delete_rolls_back_at_every_step(void **state)
@@ -184,7 +160,7 @@ static void delete_rolls_back_at_every_step(void **state)
     testns_nic(nbc, "eth0", "peer0", "192.0.2.10/24");
     testns_default_route(nbc, "eth0", "192.0.2.1");
     assert_int_equal(nbc_uplink_enslave(nbc, "xenbr0", "eth0"), 0);
-    assert_true(failures_rolled_back(op_delete, NULL) >= 5);
+    assert_true(testns_failures_rolled_back(op_delete, NULL, 64) >= 5);
 }
 
 static void addr_parse_and_format(void **state)

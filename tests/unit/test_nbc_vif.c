@@ -68,27 +68,17 @@ static void bridge_online_to_missing_bridge_changes_nothing(void **state)
     free(after);
 }
 
+static int op_bridge_online(void *arg)
+{
+    return nbc_vif_bridge_online(nbc, "vif3.0", "xenbr0", 0);
+}
+
 static void bridge_online_rolls_back_each_step(void **state)
 {
-    char *before, *after;
-    int k, rc = -1;
-
     assert_int_equal(nbc_bridge_ensure(nbc, "xenbr0", 1400), 0);
     assert_int_equal(nbc_veth_add(nbc, "vif3.0", "vifp"), 0);
-    before = testns_snapshot(nbc);
-    for (k = 1; k < 16 && rc; k++) {
-        nbc_debug_fail_at(nbc, k);
-        rc = nbc_vif_bridge_online(nbc, "vif3.0", "xenbr0", 0);
-        nbc_debug_fail_at(nbc, 0);
-        if (rc) {
-            after = testns_snapshot(nbc);
-            assert_string_equal(before, after);
-            free(after);
-        }
-    }
-    assert_int_equal(rc, 0);
-    assert_int_equal(k, 5);     /* mtu, master, up fail in turn; 4th succeeds */
-    free(before);
+    /* mtu, master, up fail in turn; 4th succeeds */
+    assert_int_equal(testns_failures_rolled_back(op_bridge_online, NULL, 16), 3);
 }
 
 static void route_online_matches_vif_route(void **state)
@@ -130,27 +120,17 @@ static void route_online_without_netdev_address_fails_cleanly(void **state)
     free(after);
 }
 
+static int op_route_online(void *arg)
+{
+    return nbc_vif_route_online(nbc, "vif4.0", "eth0", "198.51.100.50");
+}
+
 static void route_online_rolls_back_each_step(void **state)
 {
-    char *before, *after;
-    int k, rc = -1;
-
     testns_nic(nbc, "eth0", "peer0", "198.51.100.2/24");
     assert_int_equal(nbc_veth_add(nbc, "vif4.0", "vifp"), 0);
-    before = testns_snapshot(nbc);
-    for (k = 1; k < 16 && rc; k++) {
-        nbc_debug_fail_at(nbc, k);
-        rc = nbc_vif_route_online(nbc, "vif4.0", "eth0", "198.51.100.50");
-        nbc_debug_fail_at(nbc, 0);
-        if (rc) {
-            after = testns_snapshot(nbc);
-            assert_string_equal(before, after);
-            free(after);
-        }
-    }
-    assert_int_equal(rc, 0);
-    assert_true(k >= 6);    /* up, addr, proxy_arp, ip_forward, route */
-    free(before);
+    /* up, addr, proxy_arp, ip_forward, route */
+    assert_true(testns_failures_rolled_back(op_route_online, NULL, 16) >= 4);
 }
 
 static void nat_addresses_follow_vif_nat(void **state)
