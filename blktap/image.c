@@ -163,11 +163,12 @@ static void image_free(struct image *img)
     free(img);
 }
 
-/* Backing names are relative to the directory of the image naming them. */
-static char *resolve_backing(const char *overlay, const char *name)
+char *image__backing_path(const char *overlay, const char *name)
 {
     char *dup, *dir, *out = NULL;
 
+    if (!name)
+        return NULL;
     if (name[0] == '/' || !strchr(overlay, '/'))
         return strdup(name);
     dup = strdup(overlay);
@@ -286,7 +287,7 @@ int image__open(const char *path, const struct image_open_opts *opts,
             goto out_close;
         }
         bpath = (cur == top && o->backing_file) ? strdup(bname)
-                                                 : resolve_backing(cur->filename, bname);
+                                                 : image__backing_path(cur->filename, bname);
         if (!bpath) {
             rc = image__err(-ENOMEM, "out of memory");
             goto out_close;
@@ -656,7 +657,7 @@ int image__create(const char *path, const struct image_create_opts *o)
         struct image_open_opts bo = { .format = o->backing_format,
                                       .flags = IMAGE_O_NO_BACKING };
         struct image *b = NULL;
-        char *bpath = resolve_backing(path, o->backing_file);
+        char *bpath = image__backing_path(path, o->backing_file);
 
         if (!bpath)
             return image__err(-ENOMEM, "out of memory");

@@ -242,6 +242,11 @@ int image__header_extensions(struct image *img,
 /* Feature-name table lookup: "dirty bit" etc., NULL if not named. */
 const char *image__feature_name(struct image *img, int type, int bit);
 
+/* The path of backing file NAME as qemu resolves it: relative to the
+ * directory of OVERLAY, the image that names it, unless absolute.  NULL if
+ * NAME is NULL or memory runs out; the caller frees the result. */
+char *image__backing_path(const char *overlay, const char *name);
+
 /* Rewrite the backing file name/format in the header only (rebase -u, and
  * the last step of a safe rebase).  file NULL removes the backing. */
 int image__set_backing(struct image *img, const char *file,

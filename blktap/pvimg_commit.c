@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,21 +24,6 @@ static bool same_file(const char *a, const char *b)
     if (!realpath(a, ra) || !realpath(b, rb))
         return !strcmp(a, b);
     return !strcmp(ra, rb);
-}
-
-/* Path of BACKING as seen from IMAGE's directory (qemu's rule). */
-static char *relative_to(const char *image, const char *backing)
-{
-    if (backing[0] == '/' || !strchr(image, '/'))
-        return strdup(backing);
-    char *dup = strdup(image);
-    char *dir = dirname(dup);
-    size_t n = strlen(dir) + strlen(backing) + 2;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s/%s", dir, backing);
-    free(dup);
-    return out;
 }
 
 int pvimg_commit(int argc, char **argv)
@@ -212,7 +196,7 @@ int pvimg_rebase(int argc, char **argv)
         goto out;
     if (!unsafe) {
         if (nb) {
-            nbpath = relative_to(file, nb);
+            nbpath = image__backing_path(file, nb);
             struct image_open_opts oo = { .format = nf };
             if (image__open(nbpath, &oo, &newb) < 0) {
                 pvimg_err("Could not open new backing file '%s': %s", nbpath, image__errmsg());

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,23 +28,6 @@ static int parse_output(const char *arg, bool *json)
         return -1;
     }
     return 0;
-}
-
-/* The backing file path as qemu resolves it: relative to the overlay. */
-static char *full_backing_name(const char *image, const char *backing)
-{
-    if (!backing)
-        return NULL;
-    if (backing[0] == '/' || !strchr(image, '/'))
-        return strdup(backing);
-    char *dup = strdup(image);
-    char *dir = dirname(dup);
-    size_t n = strlen(dir) + strlen(backing) + 2;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s/%s", dir, backing);
-    free(dup);
-    return out;
 }
 
 /* ---- info ----------------------------------------------------------------- */
@@ -100,7 +82,7 @@ static void info_human(struct image *img, const struct image_info *in, const cha
     if (in->format == IMAGE_FMT_QCOW2)
         printf("cluster_size: %" PRIu32 "\n", in->cluster_size);
     if (in->backing_file) {
-        char *full = full_backing_name(name, in->backing_file);
+        char *full = image__backing_path(name, in->backing_file);
         printf("backing file: %s", in->backing_file);
         if (full && strcmp(full, in->backing_file))
             printf(" (actual path: %s)", full);
@@ -212,7 +194,7 @@ static void info_json(struct pvimg_json *j, struct image *img,
         pvimg_json_close(j, '}');
     }
     if (in->backing_file) {
-        char *full = full_backing_name(name, in->backing_file);
+        char *full = image__backing_path(name, in->backing_file);
         pvimg_json_str(j, "full-backing-filename", full ? full : in->backing_file);
         pvimg_json_str(j, "backing-filename", in->backing_file);
         free(full);
@@ -258,7 +240,7 @@ int pvimg_info(int argc, char **argv)
                 free(fh);
                 return 1;
             }
-            char *next = image__get_info(im, &ii) == 0 ? full_backing_name(nm, ii.backing_file) : NULL;
+            char *next = image__get_info(im, &ii) == 0 ? image__backing_path(nm, ii.backing_file) : NULL;
             free(fh);
             fh = (next && ii.backing_format) ? strdup(ii.backing_format) : NULL;
             cf = fh;
@@ -304,7 +286,7 @@ int pvimg_info(int argc, char **argv)
                 printf("\n");
             info_human(img, &in, name);
         }
-        char *next = chain ? full_backing_name(name, in.backing_file) : NULL;
+        char *next = chain ? image__backing_path(name, in.backing_file) : NULL;
         free(fmt_hold);
         fmt_hold = in.backing_format ? strdup(in.backing_format) : NULL;
         cur_fmt = fmt_hold;
@@ -457,7 +439,7 @@ int pvimg_check(int argc, char **argv)
                 char bn[1024];
                 if (pread(fd, bn, blen, (off_t)boff) == (ssize_t)blen) {
                     bn[blen] = '\0';
-                    char *full = full_backing_name(name, bn);
+                    char *full = image__backing_path(name, bn);
                     if (full && access(full, F_OK) != 0) {
                         pvimg_err("Could not open '%s': Could not open backing file: "
                                   "Could not open '%s': %s", name, full, strerror(errno));

@@ -104,10 +104,9 @@ void cfg__emit(FILE *out, const struct pv_cfg_source *s,
     fputc('\n', out);
 }
 
-void cfg__diag(struct cfg_parse *ps, enum pv_cfg_severity sev, int line,
-               int col, int len, const char *fmt, ...)
+void cfg__vdiag(struct cfg_parse *ps, enum pv_cfg_severity sev, int line,
+                int col, int len, const char *fmt, va_list ap)
 {
-    va_list ap;
     char *msg;
 
     if (sev == PV_CFG_ERROR)
@@ -126,18 +125,25 @@ void cfg__diag(struct cfg_parse *ps, enum pv_cfg_severity sev, int line,
         ps->diags = nd;
         ps->cap_diags = ncap;
     }
-    va_start(ap, fmt);
     if (vasprintf(&msg, fmt, ap) < 0) {
         ps->oom = true;
-        va_end(ap);
         return;
     }
-    va_end(ap);
     ps->diags[ps->n_diags] = (struct cfg_diag){
         .sev = sev, .line = line, .col = col, .len = len,
         .seq = ps->n_diags, .msg = msg,
     };
     ps->n_diags++;
+}
+
+void cfg__diag(struct cfg_parse *ps, enum pv_cfg_severity sev, int line,
+               int col, int len, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    cfg__vdiag(ps, sev, line, col, len, fmt, ap);
+    va_end(ap);
 }
 
 static int diag_cmp(const void *a, const void *b)

@@ -8,6 +8,7 @@
 #ifndef PV_CFG_INTERNAL_H
 #define PV_CFG_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -93,6 +94,9 @@ void cfg__python_evidence(struct cfg_parse *ps, int line, int col, int len,
 void cfg__diag(struct cfg_parse *ps, enum pv_cfg_severity sev, int line,
                int col, int len, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+void cfg__vdiag(struct cfg_parse *ps, enum pv_cfg_severity sev, int line,
+                int col, int len, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 void cfg__diag_flush(struct cfg_parse *ps, FILE *out);
 void cfg__diag_free(struct cfg_parse *ps);
 void cfg__emit(FILE *out, const struct pv_cfg_source *s,

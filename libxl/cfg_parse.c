@@ -96,17 +96,10 @@ static void error_at(struct cfg_parse *ps, const struct cfg_tok *t,
                      const char *fmt, ...)
 {
     va_list ap;
-    char *msg;
+
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) {
-        ps->oom = true;
-        va_end(ap);
-        return;
-    }
+    cfg__vdiag(ps, PV_CFG_ERROR, t->line, t->col, t->len ? t->len : 1, fmt, ap);
     va_end(ap);
-    cfg__diag(ps, PV_CFG_ERROR, t->line, t->col, t->len ? t->len : 1, "%s",
-              msg);
-    free(msg);
 }
 
 static void report_token_msg(struct cfg_parse *ps, const struct cfg_tok *t)

@@ -388,6 +388,27 @@ static void for_each_kv(struct pctx *c, const struct pv_cfg_value *where,
     free(copy);
 }
 
+/* "k=v,k=v" items as xl's usb and vkb parsers take them: strtok on ',' with
+ * leading spaces skipped, and each whole item handed to FN, which matches it
+ * with pc_match and reports what it does not know.  Unlike for_each_kv,
+ * nothing ends the list early. */
+typedef void (*item_fn)(struct pctx *c, const struct pv_cfg_value *where,
+                        void *dev, const char *item);
+
+static void for_each_item(struct pctx *c, const struct pv_cfg_value *where,
+                          const char *spec, void *dev, item_fn fn)
+{
+    char *copy = pc_strdup(c, spec), *save = NULL, *t;
+
+    for (t = copy ? strtok_r(copy, ",", &save) : NULL; t;
+         t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        fn(c, where, dev, t);
+    }
+    free(copy);
+}
+
 static int p9_kv(struct pctx *c, const struct pv_cfg_value *w, void *dev,
                  const char *k, const char *v)
 {
@@ -619,6 +640,48 @@ static void parse_vfbs(struct pctx *c)
     }
 }
 
+static void usbctrl_item(struct pctx *c, const struct pv_cfg_value *w,
+                         void *dev, const char *t)
+{
+    struct pv_device_usbctrl *u = dev;
+    const char *v;
+
+    if ((v = pc_match(t, "type"))) {
+        if (pv_usbctrl_type_from_string(v, (int *)&u->type))
+            pc_error(c, w, "invalid usb controller type `%s' (expected auto, "
+                     "pv, devicemodel or qusb)", v);
+    } else if ((v = pc_match(t, "version"))) {
+        u->version = atoi(v);
+    } else if ((v = pc_match(t, "ports"))) {
+        u->ports = atoi(v);
+    } else {
+        pc_error(c, w, "unknown `%s' in usbctrl spec", t);
+    }
+}
+
+static void usbdev_item(struct pctx *c, const struct pv_cfg_value *w,
+                        void *dev, const char *t)
+{
+    struct pv_device_usbdev *u = dev;
+    const char *v;
+
+    if ((v = pc_match(t, "type"))) {
+        if (pv_usbdev_type_from_string(v, (int *)&u->type))
+            pc_error(c, w, "invalid usb device type `%s' (expected hostdev)",
+                     v);
+    } else if ((v = pc_match(t, "hostbus"))) {
+        u->hostdev.hostbus = (uint8_t)strtoul(v, NULL, 0);
+    } else if ((v = pc_match(t, "hostaddr"))) {
+        u->hostdev.hostaddr = (uint8_t)strtoul(v, NULL, 0);
+    } else if ((v = pc_match(t, "controller"))) {
+        u->ctrl = atoi(v);
+    } else if ((v = pc_match(t, "port"))) {
+        u->port = atoi(v);
+    } else {
+        pc_error(c, w, "unknown `%s' in usbdev spec", t);
+    }
+}
+
 static void parse_usb(struct pctx *c)
 {
     struct pv_domain_config *d = c->d;
@@ -630,70 +693,70 @@ static void parse_usb(struct pctx *c)
             struct pv_device_usbctrl *u = APPEND(c, d->usbctrls,
                                                  d->num_usbctrls,
                                                  device_usbctrl);
-            char *copy, *save = NULL, *t;
-
             if (!u)
                 return;
             u->devid = d->num_usbctrls - 1;
-            copy = pc_strdup(c, pc_item(l, i) ? pc_item(l, i) : "");
-            for (t = copy ? strtok_r(copy, ",", &save) : NULL; t;
-                 t = strtok_r(NULL, ",", &save)) {
-                const char *v;
-
-                while (*t == ' ')
-                    t++;
-                if ((v = pc_match(t, "type"))) {
-                    if (pv_usbctrl_type_from_string(v, (int *)&u->type))
-                        pc_error(c, l->items[i], "invalid usb controller "
-                                 "type `%s' (expected auto, pv, devicemodel "
-                                 "or qusb)", v);
-                } else if ((v = pc_match(t, "version"))) {
-                    u->version = atoi(v);
-                } else if ((v = pc_match(t, "ports"))) {
-                    u->ports = atoi(v);
-                } else {
-                    pc_error(c, l->items[i], "unknown `%s' in usbctrl spec",
-                             t);
-                }
-            }
-            free(copy);
+            for_each_item(c, l->items[i], pc_item(l, i) ? pc_item(l, i) : "",
+                          u, usbctrl_item);
         }
     }
     if (!pc_list(c, "usbdev", &l, false)) {
         for (i = 0; i < l->n_items; i++) {
             struct pv_device_usbdev *u = APPEND(c, d->usbdevs, d->num_usbdevs,
                                                 device_usbdev);
-            char *copy, *save = NULL, *t;
-
             if (!u)
                 return;
-            copy = pc_strdup(c, pc_item(l, i) ? pc_item(l, i) : "");
-            for (t = copy ? strtok_r(copy, ",", &save) : NULL; t;
-                 t = strtok_r(NULL, ",", &save)) {
-                const char *v;
-
-                while (*t == ' ')
-                    t++;
-                if ((v = pc_match(t, "type"))) {
-                    if (pv_usbdev_type_from_string(v, (int *)&u->type))
-                        pc_error(c, l->items[i], "invalid usb device type "
-                                 "`%s' (expected hostdev)", v);
-                } else if ((v = pc_match(t, "hostbus"))) {
-                    u->hostdev.hostbus = (uint8_t)strtoul(v, NULL, 0);
-                } else if ((v = pc_match(t, "hostaddr"))) {
-                    u->hostdev.hostaddr = (uint8_t)strtoul(v, NULL, 0);
-                } else if ((v = pc_match(t, "controller"))) {
-                    u->ctrl = atoi(v);
-                } else if ((v = pc_match(t, "port"))) {
-                    u->port = atoi(v);
-                } else {
-                    pc_error(c, l->items[i], "unknown `%s' in usbdev spec",
-                             t);
-                }
-            }
-            free(copy);
+            for_each_item(c, l->items[i], pc_item(l, i) ? pc_item(l, i) : "",
+                          u, usbdev_item);
         }
     }
+}
+
+static void vkb_item(struct pctx *c, const struct pv_cfg_value *w, void *dev,
+                     const char *t)
+{
+    struct pv_device_vkb *k = dev;
+    const char *v;
+    uint32_t *u32 = NULL;
+    bool *flag = NULL;
+
+    if ((v = pc_match(t, "backend"))) {
+        free(k->backend_domname);
+        k->backend_domname = pc_strdup(c, v);
+    } else if ((v = pc_match(t, "backend-type"))) {
+        if (pv_vkb_backend_from_string(v, (int *)&k->backend_type))
+            pc_error(c, w, "unknown backend-type `%s' in "
+                     "vkb spec (expected qemu or linux)", v);
+    } else if ((v = pc_match(t, "unique-id"))) {
+        free(k->unique_id);
+        k->unique_id = pc_strdup(c, v);
+    } else if ((v = pc_match(t, "feature-disable-keyboard"))) {
+        flag = &k->feature_disable_keyboard;
+    } else if ((v = pc_match(t, "feature-disable-pointer"))) {
+        flag = &k->feature_disable_pointer;
+    } else if ((v = pc_match(t, "feature-abs-pointer"))) {
+        flag = &k->feature_abs_pointer;
+    } else if ((v = pc_match(t, "feature-raw-pointer"))) {
+        flag = &k->feature_raw_pointer;
+    } else if ((v = pc_match(t, "feature-multi-touch"))) {
+        flag = &k->feature_multi_touch;
+    } else if ((v = pc_match(t, "multi-touch-width"))) {
+        u32 = &k->multi_touch_width;
+    } else if ((v = pc_match(t, "multi-touch-height"))) {
+        u32 = &k->multi_touch_height;
+    } else if ((v = pc_match(t, "multi-touch-num-contacts"))) {
+        u32 = &k->multi_touch_num_contacts;
+    } else if ((v = pc_match(t, "width"))) {
+        u32 = &k->width;
+    } else if ((v = pc_match(t, "height"))) {
+        u32 = &k->height;
+    } else {
+        pc_error(c, w, "unknown `%s' in vkb spec", t);
+    }
+    if (flag)
+        *flag = strtoul(v, NULL, 0) != 0;
+    if (u32)
+        *u32 = (uint32_t)strtoul(v, NULL, 0);
 }
 
 void pc_parse_vkbs(struct pctx *c)
@@ -706,59 +769,12 @@ void pc_parse_vkbs(struct pctx *c)
         return;
     for (i = 0; i < l->n_items; i++) {
         struct pv_device_vkb *k = APPEND(c, d->vkbs, d->num_vkbs, device_vkb);
-        char *copy, *save = NULL, *t;
 
         if (!k)
             return;
         k->devid = d->num_vkbs - 1;
-        copy = pc_strdup(c, pc_item(l, i) ? pc_item(l, i) : "");
-        for (t = copy ? strtok_r(copy, ",", &save) : NULL; t;
-             t = strtok_r(NULL, ",", &save)) {
-            const char *v;
-            uint32_t *u32 = NULL;
-            bool *flag = NULL;
-
-            while (*t == ' ')
-                t++;
-            if ((v = pc_match(t, "backend"))) {
-                free(k->backend_domname);
-                k->backend_domname = pc_strdup(c, v);
-            } else if ((v = pc_match(t, "backend-type"))) {
-                if (pv_vkb_backend_from_string(v, (int *)&k->backend_type))
-                    pc_error(c, l->items[i], "unknown backend-type `%s' in "
-                             "vkb spec (expected qemu or linux)", v);
-            } else if ((v = pc_match(t, "unique-id"))) {
-                free(k->unique_id);
-                k->unique_id = pc_strdup(c, v);
-            } else if ((v = pc_match(t, "feature-disable-keyboard"))) {
-                flag = &k->feature_disable_keyboard;
-            } else if ((v = pc_match(t, "feature-disable-pointer"))) {
-                flag = &k->feature_disable_pointer;
-            } else if ((v = pc_match(t, "feature-abs-pointer"))) {
-                flag = &k->feature_abs_pointer;
-            } else if ((v = pc_match(t, "feature-raw-pointer"))) {
-                flag = &k->feature_raw_pointer;
-            } else if ((v = pc_match(t, "feature-multi-touch"))) {
-                flag = &k->feature_multi_touch;
-            } else if ((v = pc_match(t, "multi-touch-width"))) {
-                u32 = &k->multi_touch_width;
-            } else if ((v = pc_match(t, "multi-touch-height"))) {
-                u32 = &k->multi_touch_height;
-            } else if ((v = pc_match(t, "multi-touch-num-contacts"))) {
-                u32 = &k->multi_touch_num_contacts;
-            } else if ((v = pc_match(t, "width"))) {
-                u32 = &k->width;
-            } else if ((v = pc_match(t, "height"))) {
-                u32 = &k->height;
-            } else {
-                pc_error(c, l->items[i], "unknown `%s' in vkb spec", t);
-            }
-            if (flag)
-                *flag = strtoul(v, NULL, 0) != 0;
-            if (u32)
-                *u32 = (uint32_t)strtoul(v, NULL, 0);
-        }
-        free(copy);
+        for_each_item(c, l->items[i], pc_item(l, i) ? pc_item(l, i) : "", k,
+                      vkb_item);
         if (k->backend_type == PV_VKB_BACKEND_UNKNOWN)
             pc_error(c, l->items[i], "vkb spec needs backend-type=");
         if (k->multi_touch_height || k->multi_touch_width ||

@@ -43,6 +43,42 @@ static inline struct nbc *testns_enter(const char **why)
     return n;
 }
 
+/* The handle the running test works on.  Each test enters a namespace of its
+ * own (testns_setup), so nothing one test leaves behind is seen by the next. */
+static struct nbc *nbc;
+
+static inline int testns_setup(void **state)
+{
+    const char *why = "";
+
+    (void)state;
+    nbc = testns_enter(&why);
+    return nbc ? 0 : -1;
+}
+
+static inline int testns_teardown(void **state)
+{
+    (void)state;
+    nbc_close(nbc);
+    nbc = NULL;
+    return 0;
+}
+
+/* Whether the namespace tests can run on this machine; if not, says why on
+ * stdout so the run shows them as skipped rather than passed. */
+static inline int testns_available(void)
+{
+    const char *why = "";
+    struct nbc *probe = testns_enter(&why);
+
+    if (!probe) {
+        printf("SKIPPED netlink tests: %s\n", why);
+        return 0;
+    }
+    nbc_close(probe);
+    return 1;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -168,6 +204,32 @@ static inline void testns_default_route(struct nbc *n, const char *dev,
         fprintf(stderr, "default route: %s\n", nbc_errmsg(n));
         abort();
     }
+}
+
+/* Make the 1st, 2nd, ... change fail until the operation gets through (it
+ * must within MAX - 1 tries); after each failure the namespace must be
+ * exactly as before.  Returns how many changes were made to fail. */
+static inline int testns_failures_rolled_back(int (*op)(void *), void *arg,
+                                              int max)
+{
+    char *before = testns_snapshot(nbc), *after;
+    int k, rc = -1;
+
+    for (k = 1; k < max; k++) {
+        nbc_debug_fail_at(nbc, k);
+        rc = op(arg);
+        nbc_debug_fail_at(nbc, 0);
+        if (!rc)
+            break;
+        assert_int_equal(rc, -EIO);
+        after = testns_snapshot(nbc);
+        if (strcmp(before, after))
+            fail_msg("failure at change %d left:\n%s\nexpected:\n%s", k, after, before);
+        free(after);
+    }
+    free(before);
+    assert_int_equal(rc, 0);
+    return k - 1;
 }
 
 #endif

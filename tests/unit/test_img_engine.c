@@ -198,6 +198,22 @@ static void test_unknown_extension_preserved(void **state)
     unlink(p);
 }
 
+/* Every cluster's stored refcount equals the references the metadata makes
+ * to it: nothing leaked, nothing too low. */
+static void assert_refcounts_match_references(struct image *im)
+{
+    struct qcow2 *q = image__qcow2(im);
+    uint32_t *counts;
+    uint64_t n, rcv;
+
+    assert_int_equal(qcow2__count_references(q, &counts, &n), 0);
+    for (uint64_t c = 0; c < n; c++) {
+        assert_int_equal(qcow2__get_refcount(q, c, &rcv), 0);
+        assert_int_equal(rcv, counts[c]);
+    }
+    free(counts);
+}
+
 static void test_dirty_image_repaired_on_open(void **state)
 {
     const char *p = tmp_path("dirty.qcow2");
@@ -230,15 +246,7 @@ static void test_dirty_image_repaired_on_open(void **state)
     uint8_t r[8192];
     assert_int_equal(image__pread(im, r, sizeof(r), 65536), 0);
     assert_memory_equal(buf, r, sizeof(r));
-    q = image__qcow2(im);
-    uint32_t *counts;
-    uint64_t n, rcv;
-    assert_int_equal(qcow2__count_references(q, &counts, &n), 0);
-    for (uint64_t c = 0; c < n; c++) {
-        assert_int_equal(qcow2__get_refcount(q, c, &rcv), 0);
-        assert_int_equal(rcv, counts[c]);
-    }
-    free(counts);
+    assert_refcounts_match_references(im);
     image__close(im);
     unlink(p);
 }
@@ -360,15 +368,7 @@ static void test_parallel_writers(void **state)
     }
     assert_int_equal(image__close(im), 0);
     assert_int_equal(image__open(p, NULL, &im), 0);
-    struct qcow2 *q = image__qcow2(im);
-    uint32_t *counts;
-    uint64_t n, rcv;
-    assert_int_equal(qcow2__count_references(q, &counts, &n), 0);
-    for (uint64_t c = 0; c < n; c++) {
-        assert_int_equal(qcow2__get_refcount(q, c, &rcv), 0);
-        assert_int_equal(rcv, counts[c]);
-    }
-    free(counts);
+    assert_refcounts_match_references(im);
     image__close(im);
     unlink(p);
 }

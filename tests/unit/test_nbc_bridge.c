@@ -10,22 +10,6 @@
 
 #include "tests/unit/nbc_testns.h"
 
-static struct nbc *nbc;
-
-static int fresh_ns(void **state)
-{
-    const char *why = "";
-    nbc = testns_enter(&why);
-    return nbc ? 0 : -1;
-}
-
-static int close_ns(void **state)
-{
-    nbc_close(nbc);
-    nbc = NULL;
-    return 0;
-}
-
 static void bridge_ensure_creates_once(void **state)
 {
     struct nbc_link l;
@@ -153,30 +137,6 @@ static void enslave_missing_nic_leaves_nothing(void **state)
     free(after);
 }
 
-/* Make the 1st, 2nd, ... change fail until the operation gets through; after
- * each failure the namespace must be exactly as before. */
-static int failures_rolled_back(int (*op)(void *), void *arg)
-{
-    char *before = testns_snapshot(nbc), *after;
-    int k, rc = -1;
-
-    for (k = 1; k < 64; k++) {
-        nbc_debug_fail_at(nbc, k);
-        rc = op(arg);
-        nbc_debug_fail_at(nbc, 0);
-        if (!rc)
-            break;
-        assert_int_equal(rc, -EIO);
-        after = testns_snapshot(nbc);
-        if (strcmp(before, after))
-            fail_msg("failure at change %d left:\n%s\nexpected:\n%s", k, after, before);
-        free(after);
-    }
-    free(before);
-    assert_int_equal(rc, 0);
-    return k - 1;
-}
-
 static int op_enslave(void *arg)
 {
     return nbc_uplink_enslave(nbc, "xenbr0", "eth0");
@@ -192,7 +152,7 @@ static void enslave_rolls_back_at_every_step(void **state)
     testns_nic(nbc, "eth0", "peer0", "192.0.2.10/24");
     testns_default_route(nbc, "eth0", "192.0.2.1");
     /* create, mtu, mac, up, route del, addr add, addr del, master, route add */
-    assert_true(failures_rolled_back(op_enslave, NULL) >= 8);
+    assert_true(testns_failures_rolled_back(op_enslave, NULL, 64) >= 8);
 }
 
 static void delete_rolls_back_at_every_step(void **state)
@@ -200,7 +160,7 @@ static void delete_rolls_back_at_every_step(void **state)
     testns_nic(nbc, "eth0", "peer0", "192.0.2.10/24");
     testns_default_route(nbc, "eth0", "192.0.2.1");
     assert_int_equal(nbc_uplink_enslave(nbc, "xenbr0", "eth0"), 0);
-    assert_true(failures_rolled_back(op_delete, NULL) >= 5);
+    assert_true(testns_failures_rolled_back(op_delete, NULL, 64) >= 5);
 }
 
 static void addr_parse_and_format(void **state)
@@ -226,26 +186,20 @@ int main(void)
         cmocka_unit_test(addr_parse_and_format),
     };
     const struct CMUnitTest ns[] = {
-        cmocka_unit_test_setup_teardown(bridge_ensure_creates_once, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bridge_name_taken_by_other_kind_is_refused, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bad_bridge_name_is_refused, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(enslave_moves_addresses_and_default_route, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(delete_with_uplink_restores_it, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(delete_refuses_bridge_with_vifs, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(enslave_refuses_port_of_other_bridge, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(enslave_missing_nic_leaves_nothing, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(enslave_rolls_back_at_every_step, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(delete_rolls_back_at_every_step, fresh_ns, close_ns),
+        cmocka_unit_test_setup_teardown(bridge_ensure_creates_once, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bridge_name_taken_by_other_kind_is_refused, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bad_bridge_name_is_refused, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(enslave_moves_addresses_and_default_route, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(delete_with_uplink_restores_it, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(delete_refuses_bridge_with_vifs, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(enslave_refuses_port_of_other_bridge, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(enslave_missing_nic_leaves_nothing, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(enslave_rolls_back_at_every_step, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(delete_rolls_back_at_every_step, testns_setup, testns_teardown),
     };
-    const char *why = "";
-    struct nbc *probe;
     int rc = cmocka_run_group_tests_name("nbc_pure", pure, NULL, NULL);
 
-    probe = testns_enter(&why);
-    if (!probe) {
-        printf("SKIPPED netlink tests: %s\n", why);
+    if (!testns_available())
         return rc;
-    }
-    nbc_close(probe);
     return rc | cmocka_run_group_tests_name("nbc_bridge", ns, NULL, NULL);
 }

@@ -8,22 +8,6 @@
 
 #include "tests/unit/nbc_testns.h"
 
-static struct nbc *nbc;
-
-static int fresh_ns(void **state)
-{
-    const char *why;
-    nbc = testns_enter(&why);
-    return nbc ? 0 : -1;
-}
-
-static int close_ns(void **state)
-{
-    nbc_close(nbc);
-    nbc = NULL;
-    return 0;
-}
-
 static void sysctl_is(const char *path, const char *want)
 {
     char val[32];
@@ -84,27 +68,17 @@ static void bridge_online_to_missing_bridge_changes_nothing(void **state)
     free(after);
 }
 
+static int op_bridge_online(void *arg)
+{
+    return nbc_vif_bridge_online(nbc, "vif3.0", "xenbr0", 0);
+}
+
 static void bridge_online_rolls_back_each_step(void **state)
 {
-    char *before, *after;
-    int k, rc = -1;
-
     assert_int_equal(nbc_bridge_ensure(nbc, "xenbr0", 1400), 0);
     assert_int_equal(nbc_veth_add(nbc, "vif3.0", "vifp"), 0);
-    before = testns_snapshot(nbc);
-    for (k = 1; k < 16 && rc; k++) {
-        nbc_debug_fail_at(nbc, k);
-        rc = nbc_vif_bridge_online(nbc, "vif3.0", "xenbr0", 0);
-        nbc_debug_fail_at(nbc, 0);
-        if (rc) {
-            after = testns_snapshot(nbc);
-            assert_string_equal(before, after);
-            free(after);
-        }
-    }
-    assert_int_equal(rc, 0);
-    assert_int_equal(k, 5);     /* mtu, master, up fail in turn; 4th succeeds */
-    free(before);
+    /* mtu, master, up fail in turn; 4th succeeds */
+    assert_int_equal(testns_failures_rolled_back(op_bridge_online, NULL, 16), 3);
 }
 
 static void route_online_matches_vif_route(void **state)
@@ -146,27 +120,17 @@ static void route_online_without_netdev_address_fails_cleanly(void **state)
     free(after);
 }
 
+static int op_route_online(void *arg)
+{
+    return nbc_vif_route_online(nbc, "vif4.0", "eth0", "198.51.100.50");
+}
+
 static void route_online_rolls_back_each_step(void **state)
 {
-    char *before, *after;
-    int k, rc = -1;
-
     testns_nic(nbc, "eth0", "peer0", "198.51.100.2/24");
     assert_int_equal(nbc_veth_add(nbc, "vif4.0", "vifp"), 0);
-    before = testns_snapshot(nbc);
-    for (k = 1; k < 16 && rc; k++) {
-        nbc_debug_fail_at(nbc, k);
-        rc = nbc_vif_route_online(nbc, "vif4.0", "eth0", "198.51.100.50");
-        nbc_debug_fail_at(nbc, 0);
-        if (rc) {
-            after = testns_snapshot(nbc);
-            assert_string_equal(before, after);
-            free(after);
-        }
-    }
-    assert_int_equal(rc, 0);
-    assert_true(k >= 6);    /* up, addr, proxy_arp, ip_forward, route */
-    free(before);
+    /* up, addr, proxy_arp, ip_forward, route */
+    assert_true(testns_failures_rolled_back(op_route_online, NULL, 16) >= 4);
 }
 
 static void nat_addresses_follow_vif_nat(void **state)
@@ -220,25 +184,19 @@ int main(void)
         cmocka_unit_test(nat_addresses_follow_vif_nat),
     };
     const struct CMUnitTest ns[] = {
-        cmocka_unit_test_setup_teardown(bridge_online_enslaves_sets_mtu_and_up, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bridge_online_to_missing_bridge_changes_nothing, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bridge_mac_stays_as_vifs_come_and_go, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(bridge_online_rolls_back_each_step, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(route_online_matches_vif_route, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(route_online_without_netdev_address_fails_cleanly, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(route_online_rolls_back_each_step, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(nat_online_routes_guest_via_vif, fresh_ns, close_ns),
-        cmocka_unit_test_setup_teardown(host_routed_sets_sysctls, fresh_ns, close_ns),
+        cmocka_unit_test_setup_teardown(bridge_online_enslaves_sets_mtu_and_up, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bridge_online_to_missing_bridge_changes_nothing, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bridge_mac_stays_as_vifs_come_and_go, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(bridge_online_rolls_back_each_step, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(route_online_matches_vif_route, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(route_online_without_netdev_address_fails_cleanly, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(route_online_rolls_back_each_step, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(nat_online_routes_guest_via_vif, testns_setup, testns_teardown),
+        cmocka_unit_test_setup_teardown(host_routed_sets_sysctls, testns_setup, testns_teardown),
     };
-    const char *why = "";
-    struct nbc *probe;
     int rc = cmocka_run_group_tests_name("nbc_vif_pure", pure, NULL, NULL);
 
-    probe = testns_enter(&why);
-    if (!probe) {
-        printf("SKIPPED netlink tests: %s\n", why);
+    if (!testns_available())
         return rc;
-    }
-    nbc_close(probe);
     return rc | cmocka_run_group_tests_name("nbc_vif", ns, NULL, NULL);
 }
