@@ -28,7 +28,12 @@ static const char usage_text[] =
 "  vif-nat online|offline VIF --domid D --devid N [--ip A]\n"
 "Host modes:\n"
 "  host-route NETDEV                  ip_forward and proxy_arp for routed vifs\n"
-"  host-nat                           ip_forward for NAT vifs\n";
+"  host-nat [UPLINK] [--subnet CIDR]  ip_forward for NAT vifs; with UPLINK, nat-up\n"
+"NAT (nf_tables table ip " NBC_NAT_TABLE ", what network-nat did):\n"
+"  nat-up UPLINK [--subnet CIDR]      masquerade CIDR (default " NBC_NAT_DEFAULT_SUBNET ")\n"
+"                                     out of UPLINK, ip_forward on\n"
+"  nat-down UPLINK [--subnet CIDR]    remove that (and the table after the last)\n"
+"  nat-list                           list the masquerade rules\n";
 
 static void usage(FILE *f)
 {
@@ -166,6 +171,51 @@ out_quiet:
     return rc;
 }
 
+static int cmd_nat_list(struct nbc *n, int json)
+{
+    struct nbc_masq *m = NULL;
+    int count = 0, i, rc;
+    char txt[64];
+
+    rc = nbc_nat_list(n, &m, &count);
+    if (rc < 0) {
+        fprintf(stderr, "netback-config: %s\n", nbc_errmsg(n));
+        return rc;
+    }
+    if (json) {
+        yajl_gen g = yajl_gen_alloc(NULL);
+        const unsigned char *out;
+        size_t len;
+
+        if (!g) {
+            free(m);
+            return -ENOMEM;
+        }
+        yajl_gen_config(g, yajl_gen_beautify, 1);
+        yajl_gen_array_open(g);
+        for (i = 0; i < count; i++) {
+            yajl_gen_map_open(g);
+            YSTR(g, "uplink"); YSTR(g, m[i].uplink);
+            YSTR(g, "subnet"); YSTR(g, nbc_addr_format(&m[i].subnet, txt, sizeof(txt)));
+            YSTR(g, "table"); YSTR(g, NBC_NAT_TABLE);
+            YSTR(g, "handle"); yajl_gen_integer(g, (long long)m[i].handle);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_get_buf(g, &out, &len);
+        fwrite(out, 1, len, stdout);
+        yajl_gen_free(g);
+    } else {
+        printf("%-15s %-20s %s\n", "uplink", "subnet", "handle");
+        for (i = 0; i < count; i++)
+            printf("%-15s %-20s %llu\n", m[i].uplink,
+                   nbc_addr_format(&m[i].subnet, txt, sizeof(txt)),
+                   (unsigned long long)m[i].handle);
+    }
+    free(m);
+    return 0;
+}
+
 static int online_arg(const char *s, int *online)
 {
     if (!strcmp(s, "online") || !strcmp(s, "add")) {
@@ -189,10 +239,11 @@ int main(int argc, char **argv)
         { "ip", required_argument, NULL, 'i' },
         { "domid", required_argument, NULL, 'd' },
         { "devid", required_argument, NULL, 'v' },
+        { "subnet", required_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *uplink = NULL, *netdev = NULL, *ip = NULL, *cmd;
+    const char *uplink = NULL, *netdev = NULL, *ip = NULL, *subnet = NULL, *cmd;
     unsigned mtu = 0, domid = 0, devid = 0, val;
     int json = 0, have_domid = 0, have_devid = 0, online = 0, opt, rc;
     struct nbc *n = NULL;
@@ -230,6 +281,7 @@ int main(int argc, char **argv)
         case 'u': uplink = optarg; break;
         case 'n': netdev = optarg; break;
         case 'i': ip = optarg; break;
+        case 's': subnet = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -307,8 +359,22 @@ int main(int argc, char **argv)
         NEED(1, 1);
         rc = nbc_host_routed(n, args[0]);
     } else if (!strcmp(cmd, "host-nat")) {
+        NEED(0, 1);
+        if (nargs)
+            rc = nbc_nat_up(n, args[0], subnet);
+        else if (subnet)
+            goto bad_usage;
+        else
+            rc = nbc_host_nat(n);
+    } else if (!strcmp(cmd, "nat-up") || !strcmp(cmd, "nat-down")) {
+        NEED(1, 1);
+        rc = !strcmp(cmd, "nat-up") ? nbc_nat_up(n, args[0], subnet)
+                                    : nbc_nat_down(n, args[0], subnet);
+    } else if (!strcmp(cmd, "nat-list")) {
         NEED(0, 0);
-        rc = nbc_host_nat(n);
+        rc = cmd_nat_list(n, json);
+        nbc_close(n);
+        return rc ? 1 : 0;
     } else {
         fprintf(stderr, "netback-config: unknown command '%s'\n", cmd);
         goto bad_usage_quiet;

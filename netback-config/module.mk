@@ -4,7 +4,7 @@
 NBC_SRCS := $(filter-out netback-config/main.c,$(wildcard netback-config/*.c))
 $(eval $(call archive,nbc,$(NBC_SRCS)))
 LIBNBC := $(LIBDIR)/libnbc.a
-NBC_LIBS := $(call PC,libs,libmnl yajl)
+NBC_LIBS := $(call PC,libs,libnftnl libmnl yajl)
 
 $(BIN)/netback-config: $(OBJ)/netback-config/main.o $(LIBNBC)
 	@mkdir -p $(dir $@)

@@ -53,6 +53,7 @@ void nbc_close(struct nbc *n)
     if (!n)
         return;
     mnl_socket_close(n->nl);
+    nbc_nf_close(n);
     free(n->undo);
     free(n);
 }
@@ -80,7 +81,7 @@ int nbc_fail(struct nbc *n, int rc, const char *fmt, ...)
 
 /* Every change to the host passes here first, so tests can make the Nth
  * change fail and check that rollback restores the state exactly. */
-static int nbc_gate(struct nbc *n)
+int nbc_gate(struct nbc *n)
 {
     if (n->rolling_back || n->fail_at <= 0)
         return 0;
@@ -107,7 +108,7 @@ void nbc_tx_commit(struct nbc *n)
         n->n_undo = 0;
 }
 
-static int nbc_undo_push(struct nbc *n, const struct nbc_undo *u)
+int nbc_undo_push(struct nbc *n, const struct nbc_undo *u)
 {
     if (!n->tx_depth || n->rolling_back)
         return 0;
@@ -162,6 +163,12 @@ static void nbc_undo_one(struct nbc *n, const struct nbc_undo *u)
         break;
     case NBC_UNDO_SYSCTL:
         nbc_sysctl_set(n, u->path, u->val);
+        break;
+    case NBC_UNDO_MASQ_ADD:
+        nbc_masq_add(n, u->path, &u->addr);
+        break;
+    case NBC_UNDO_MASQ_DEL:
+        nbc_masq_del(n, u->path, &u->addr);
         break;
     }
 }

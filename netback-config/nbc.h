@@ -154,9 +154,42 @@ int nbc_vif_nat_online(struct nbc *n, const char *vif, int domid, int devid,
                        const char *ip);
 int nbc_vif_nat_offline(struct nbc *n, const char *vif);
 
-/* Host modes: routed enables ip_forward and proxy_arp on NETDEV; nat enables
- * ip_forward (masquerading stays the administrator's firewall's job). */
+/* Host modes: routed enables ip_forward and proxy_arp on NETDEV; nat without
+ * an uplink only enables ip_forward (nbc_nat_up does the masquerading). */
 int nbc_host_routed(struct nbc *n, const char *netdev);
 int nbc_host_nat(struct nbc *n);
+
+/* ---- host NAT (network-nat: MASQUERADE out of the uplink), nf_tables ----
+ * Everything lives in one table of our own, "ip pvstack", with one chain
+ * "postrouting" (type nat, hook postrouting, priority srcnat) holding one
+ * rule per (uplink, subnet):
+ *     oifname UPLINK ip saddr SUBNET masquerade comment "pvstack masquerade ..."
+ * The user's own tables and rules are never read or touched.  Each change is
+ * one nf_tables batch, which the kernel applies atomically. */
+#define NBC_NAT_TABLE "pvstack"
+#define NBC_NAT_CHAIN "postrouting"
+/* vif-nat's derived guest addresses, 10.<domid/256>.<domid%256>.<devid+1>,
+ * all lie in this. */
+#define NBC_NAT_DEFAULT_SUBNET "10.0.0.0/8"
+
+struct nbc_masq {
+    char uplink[IFNAMSIZ];
+    struct nbc_addr subnet;
+    uint64_t handle;        /* the rule's nf_tables handle */
+};
+
+/* Masquerade traffic from SUBNET (NULL: the default) leaving by UPLINK, and
+ * enable ip_forward.  Idempotent; transactional (a failure undoes the rule
+ * and the table it may have created). */
+int nbc_nat_up(struct nbc *n, const char *uplink, const char *subnet);
+/* Remove that rule, and our table with it when it was the last one.
+ * ip_forward stays on: routed and NAT vifs may still need it.  Removing
+ * what is not there succeeds. */
+int nbc_nat_down(struct nbc *n, const char *uplink, const char *subnet);
+/* Our masquerade rules, in chain order; none (count 0) without our table.
+ * *OUT malloc'd. */
+int nbc_nat_list(struct nbc *n, struct nbc_masq **out, int *count);
+/* 1 when our table exists, 0 when not, or a negative errno. */
+int nbc_nat_table_exists(struct nbc *n);
 
 #endif

@@ -15,6 +15,8 @@ enum nbc_undo_op {
     NBC_UNDO_ROUTE_ADD,
     NBC_UNDO_ROUTE_DEL,
     NBC_UNDO_SYSCTL,
+    NBC_UNDO_MASQ_ADD,      /* path: uplink, addr: subnet */
+    NBC_UNDO_MASQ_DEL,
 };
 
 /* The inverse of one change that was actually made.  Links are named by
@@ -35,6 +37,8 @@ struct mnl_socket;
 struct nbc {
     struct mnl_socket *nl;
     unsigned portid;
+    struct mnl_socket *nf;  /* nfnetlink, opened on first use */
+    unsigned nf_portid;
     unsigned seq;
     int tx_depth;
     int rolling_back;
@@ -52,5 +56,15 @@ int nbc_link_del_index(struct nbc *n, int ifindex);
 int nbc_link_pin_mac(struct nbc *n, int ifindex, const unsigned char mac[6]);
 /* Tests: make the NTH change from now on fail (0: never). */
 void nbc_debug_fail_at(struct nbc *n, int nth);
+/* The gate every change passes (see nbc.c); -EIO when a test says so. */
+int nbc_gate(struct nbc *n);
+/* Record an undo entry (no-op outside a transaction). */
+int nbc_undo_push(struct nbc *n, const struct nbc_undo *u);
+
+/* The single-rule steps of nbc_nat_up/down, each one atomic batch and
+ * recorded for rollback; SUBNET is normalised (host bits clear). */
+int nbc_masq_add(struct nbc *n, const char *uplink, const struct nbc_addr *subnet);
+int nbc_masq_del(struct nbc *n, const char *uplink, const struct nbc_addr *subnet);
+void nbc_nf_close(struct nbc *n);
 
 #endif

@@ -93,14 +93,15 @@ static const char *ifname_of(const struct nbc_link *links, int n, int idx)
     return idx ? "?" : "-";
 }
 
-/* One line per link, non-link-local address, IPv4 main-table route and
- * relevant sysctl, sorted; malloc'd. */
+/* One line per link, non-link-local address, IPv4 main-table route,
+ * relevant sysctl and piece of our nf_tables table, sorted; malloc'd. */
 static inline char *testns_snapshot(struct nbc *n)
 {
     struct nbc_link *l = NULL;
     struct nbc_addr *a = NULL;
     struct nbc_route *r = NULL;
-    int nl = 0, na = 0, nr = 0, i, k = 0, total;
+    struct nbc_masq *m = NULL;
+    int nl = 0, na = 0, nr = 0, nm = 0, has_table = 0, i, k = 0, total;
     char **lines, *out;
     size_t len = 1;
     char buf[256], txt[64], val[32];
@@ -108,8 +109,19 @@ static inline char *testns_snapshot(struct nbc *n)
     if (nbc_link_list(n, &l, &nl) || nbc_addr_list(n, 0, &a, &na) ||
         nbc_route_list(n, AF_INET, &r, &nr))
         return strdup("snapshot failed");
-    total = nl * 2 + na + nr + 1;
+    /* Our nf_tables table and its masquerade rules (nbc_nat.c); none on a
+     * kernel without nf_tables. */
+    if (nbc_nat_table_exists(n) > 0 && !nbc_nat_list(n, &m, &nm))
+        has_table = 1;
+    total = nl * 2 + na + nr + 2 + nm;
     lines = calloc(total, sizeof(char *));
+    if (has_table)
+        lines[k++] = strdup("nft table ip " NBC_NAT_TABLE);
+    for (i = 0; i < nm; i++) {
+        snprintf(buf, sizeof(buf), "nft masquerade %s out %s",
+                 nbc_addr_format(&m[i].subnet, txt, sizeof(txt)), m[i].uplink);
+        lines[k++] = strdup(buf);
+    }
     for (i = 0; i < nl; i++) {
         /* A bridge's MAC follows its ports (the kernel's choice, not ours),
          * so it is left out; tests that set one check it directly. */
@@ -164,6 +176,7 @@ static inline char *testns_snapshot(struct nbc *n)
     free(l);
     free(a);
     free(r);
+    free(m);
     return out;
 }
 
