@@ -171,13 +171,16 @@ out_quiet:
     return rc;
 }
 
+/* Whether our table exists is part of the answer: "no rules" and "no
+ * table" are different states (the last nat-down removes the table). */
 static int cmd_nat_list(struct nbc *n, int json)
 {
     struct nbc_masq *m = NULL;
-    int count = 0, i, rc;
+    int count = 0, i, rc, exists;
     char txt[64];
 
-    rc = nbc_nat_list(n, &m, &count);
+    exists = nbc_nat_table_exists(n);
+    rc = exists < 0 ? exists : nbc_nat_list(n, &m, &count);
     if (rc < 0) {
         fprintf(stderr, "netback-config: %s\n", nbc_errmsg(n));
         return rc;
@@ -192,25 +195,32 @@ static int cmd_nat_list(struct nbc *n, int json)
             return -ENOMEM;
         }
         yajl_gen_config(g, yajl_gen_beautify, 1);
+        yajl_gen_map_open(g);
+        YSTR(g, "table"); YSTR(g, NBC_NAT_TABLE);
+        YSTR(g, "family"); YSTR(g, "ip");
+        YSTR(g, "exists"); yajl_gen_bool(g, exists > 0);
+        YSTR(g, "masquerade");
         yajl_gen_array_open(g);
         for (i = 0; i < count; i++) {
             yajl_gen_map_open(g);
             YSTR(g, "uplink"); YSTR(g, m[i].uplink);
             YSTR(g, "subnet"); YSTR(g, nbc_addr_format(&m[i].subnet, txt, sizeof(txt)));
-            YSTR(g, "table"); YSTR(g, NBC_NAT_TABLE);
             YSTR(g, "handle"); yajl_gen_integer(g, (long long)m[i].handle);
             yajl_gen_map_close(g);
         }
         yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
         yajl_gen_get_buf(g, &out, &len);
         fwrite(out, 1, len, stdout);
         yajl_gen_free(g);
-    } else {
+    } else if (exists) {
         printf("%-15s %-20s %s\n", "uplink", "subnet", "handle");
         for (i = 0; i < count; i++)
             printf("%-15s %-20s %llu\n", m[i].uplink,
                    nbc_addr_format(&m[i].subnet, txt, sizeof(txt)),
                    (unsigned long long)m[i].handle);
+    } else {
+        printf("no table ip %s: no masquerading set up\n", NBC_NAT_TABLE);
     }
     free(m);
     return 0;

@@ -204,8 +204,11 @@ for l in libgcc_s.so.1 libyajl.so.2 libz.so.1 libzstd.so.1 libmnl.so.0 libnl-3.s
 done
 copy_libs "$D"
 [ -e "$D/usr/lib/x86_64-linux-gnu/libgcc_s.so.1" ] || die "libgcc_s.so.1 not found on the host (Xen's tools abort without it)"
+# nf_tables with NAT for netback-config's masquerading (the kernel loads
+# them on demand); veth for tests that give dom0 an "outside" namespace.
 copy_modules "$D" xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback xen-netback \
-    bridge loop tun virtio_pci 9pnet_virtio 9p
+    bridge loop tun virtio_pci 9pnet_virtio 9p \
+    nf_tables nft_chain_nat nft_masq nft_nat veth
 install -m 0755 "$here/dom0-init" "$D/init"
 echo "$KVER" > "$D/etc/sandbox-kernel"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$D/etc/passwd"
