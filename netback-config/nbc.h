@@ -2,8 +2,9 @@
  *
  * Replaces what Xen's bash hotplug scripts do with ip/brctl (vif-bridge,
  * vif-route, vif-nat and the bridge set-up people do by hand) with rtnetlink
- * messages through libmnl and sysctl writes under /proc/sys.  No fork, no
- * lock files, no 40 s timeouts.
+ * messages through libmnl and sysctl writes under /proc/sys, and what
+ * network-nat did with iptables with nf_tables messages (libnftnl, see
+ * nbc_nat.c).  No fork, no lock files, no 40 s timeouts.
  *
  * Invariants:
  *  - Every mutating call first reads the current state and does nothing when
