@@ -103,7 +103,8 @@ out:
     return rc;
 }
 
-/* Build one batch around the messages ADD writes, send it, and collect the
+/* One batch: nf_batch_start, then batch_msg + payload + batch_next per
+ * message, then nf_batch_send, which closes it, sends it and collects the
  * kernel's verdict.  nfnetlink processes a batch synchronously inside
  * sendmsg, so by the time it returns every error message is queued: drain
  * without blocking.  Messages carry no NLM_F_ACK, so silence is success. */

@@ -67,6 +67,10 @@ grep -q '"exists": true' list1 && grep -q '"uplink": "natup0"' list1 &&
 run "$NBC" nat-up natup0 --subnet $SUBNET || fail "second nat-up failed"
 "$NBC" --json nat-list > list2
 diff -u list1 list2 || fail "a second nat-up changed the rules (handles included)"
+# host-nat UPLINK is nat-up under the host-mode name: the same rule.
+run "$NBC" host-nat natup0 --subnet $SUBNET || fail "host-nat UPLINK failed"
+"$NBC" --json nat-list > list3
+diff -u list1 list3 || fail "host-nat UPLINK differs from nat-up"
 
 # ---- a guest behind vif-nat reaches the outside, masqueraded ----
 nat_guest nat1
