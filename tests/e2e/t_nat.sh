@@ -7,7 +7,6 @@
 # which conntrack confirms.  Idempotent nat-up, then nat-down: our table is
 # gone and a new guest can no longer reach the outside.
 . "$PVSTACK/tests/e2e/lib.sh"
-. "$PVSTACK/tests/e2e/pv_lib.sh"
 NBC="$PV_BIN/netback-config"
 IP=/usr/sbin/ip              # iproute2 (netns, veth peers): test scaffolding
 SUBNET=192.168.100.0/24
@@ -38,7 +37,6 @@ nat_guest() { # NAME
     grep PVTEST "/var/log/xen/console/guest-$1.log"
 }
 
-warm_up
 [ -x $IP ] || fail "no iproute2 ip in dom0 for the test's namespace"
 
 # ---- the outside world: a namespace with one veth end, no route back ----
@@ -76,6 +74,11 @@ diff -u list1 list3 || fail "host-nat UPLINK differs from nat-up"
 nat_guest nat1
 wait_console nat1 "PVTEST-CHECK ip ok" 1 || fail "nat1 could not set its address"
 wait_console nat1 "PVTEST-CHECK ping ok" 1 || fail "nat1 could not reach the outside through NAT"
+# vif-nat's side of it: the router address (guest + 127) on the vif, proxy ARP.
+d=$("$REF_XL" domid nat1)
+$IP -4 addr show dev vif$d.0 | grep -q "inet 192.168.100.136/32" ||
+    fail "vif-nat's router address is not on vif$d.0"
+[ "$(cat /proc/sys/net/ipv4/conf/vif$d.0/proxy_arp)" = 1 ] || fail "no proxy_arp on vif$d.0"
 # conntrack: the request from the guest's address, the reply addressed to
 # the uplink's -- what the outside saw as the source.
 grep "src=$GUEST dst=$OUTSIDE_IP" /proc/net/nf_conntrack
