@@ -104,15 +104,18 @@ static inline char *testns_snapshot(struct nbc *n)
     int nl = 0, na = 0, nr = 0, nm = 0, has_table = 0, i, k = 0, total;
     char **lines, *out;
     size_t len = 1;
-    char buf[256], txt[64], val[32];
+    char buf[256], txt[64], val[32], saved_err[sizeof(n->err)];
 
     if (nbc_link_list(n, &l, &nl) || nbc_addr_list(n, 0, &a, &na) ||
         nbc_route_list(n, AF_INET, &r, &nr))
         return strdup("snapshot failed");
     /* Our nf_tables table and its masquerade rules (nbc_nat.c); none on a
-     * kernel without nf_tables. */
+     * kernel without nf_tables, whose failure must not replace the message
+     * of the operation under test. */
+    memcpy(saved_err, n->err, sizeof(saved_err));
     if (nbc_nat_table_exists(n) > 0 && !nbc_nat_list(n, &m, &nm))
         has_table = 1;
+    memcpy(n->err, saved_err, sizeof(saved_err));
     total = nl * 2 + na + nr + 2 + nm;
     lines = calloc(total, sizeof(char *));
     if (has_table)
