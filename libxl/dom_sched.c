@@ -5,9 +5,10 @@
  *      cpus_soft= or a list in cpus=): the hard affinity must meet the
  *      domain's cpupool, the soft affinity of every vCPU becomes the CPUs of
  *      the chosen nodes, and the node affinity is set.  On a one-node host
- *      libxl finds no candidate and keeps all nodes; that is what we do on
- *      any host (the multi-node candidate search is not implemented, the
- *      result is the same as libxl's "no candidate" case).
+ *      libxl finds no candidate and keeps all nodes, which changes nothing
+ *      Xen had not already (so we skip those calls there); on several nodes
+ *      we do what libxl does when it finds no candidate (its candidate
+ *      search is not implemented).
  *   2. Per vCPU, hard and soft affinity in one xc_vcpu_setaffinity call;
  *      Xen writes back the effective maps and an empty soft one earns
  *      libxl's warning.
@@ -311,7 +312,8 @@ out:
 
 /* The NUMA placement step of libxl__build_pre for a host where no
  * candidate is chosen: check the hard affinity against the pool, make the
- * soft affinity every CPU that has a node, set node affinity to all. */
+ * soft affinity every CPU that has a node, set node affinity to all (a
+ * no-op on one node, skipped there). */
 static int numa_place(xc_interface *xch, uint32_t domid,
                       const struct pv_domain_build_info *b,
                       const xc_cpupoolinfo_t *pool, size_t bytes)
@@ -337,6 +339,11 @@ static int numa_place(xc_interface *xch, uint32_t domid,
             return -1;
         }
     }
+    /* With one node, "every CPU of every node" is the soft affinity Xen
+     * gives a new vCPU and all nodes its default node affinity: libxl's
+     * calls would change nothing, so the common create skips them. */
+    if (xc_get_max_nodes(xch) <= 1)
+        return 0;
     /* nodemap_to_cpumap(all nodes): CPUs whose node is known */
     ct = calloc(n, sizeof(*ct));
     if (!ct || pv_bitmap_alloc(&soft, n) ||
@@ -420,8 +427,15 @@ static int apply_sched_params(xc_interface *xch, uint32_t domid,
 {
     int sched = sp->sched != PV_SCHEDULER_UNKNOWN ? (int)sp->sched
                                                    : pool_sched;
+    bool nothing = sp->weight == PV_SCHED_PARAM_DEFAULT &&
+                   sp->cap == PV_SCHED_PARAM_DEFAULT;
     char err[160];
 
+    /* libxl reads and writes back unchanged credit/credit2 parameters when
+     * the config has none; the result is the same without the two calls */
+    if (nothing && (sched == XEN_SCHEDULER_CREDIT ||
+                    sched == XEN_SCHEDULER_CREDIT2))
+        return 0;
     switch (sched) {
     case XEN_SCHEDULER_CREDIT: {
         struct xen_domctl_sched_credit s;

@@ -26,6 +26,7 @@
 
 static struct {
     int pool_sched;
+    int nodes;                          /* what xc_get_max_nodes says */
     uint8_t pool_cpus[MAPBYTES];
     unsigned max_vcpu_id;
     int n_aff;                          /* xc_vcpu_setaffinity calls */
@@ -43,6 +44,7 @@ static void fake_reset(int sched)
 {
     memset(&fx, 0, sizeof(fx));
     fx.pool_sched = sched;
+    fx.nodes = 2;
     memset(fx.pool_cpus, 0xff, sizeof(fx.pool_cpus));
     fx.max_vcpu_id = 3;
     fx.c2.weight = fx.c1.weight = 256;
@@ -78,6 +80,7 @@ int __wrap_xc_cputopoinfo(xc_interface *x, unsigned *n, xc_cputopo_t *t)
 
 int __wrap_xc_get_cpumap_size(xc_interface *x) { return MAPBYTES; }
 int __wrap_xc_get_nodemap_size(xc_interface *x) { return 1; }
+int __wrap_xc_get_max_nodes(xc_interface *x) { return fx.nodes; }
 
 int __wrap_xc_domain_getinfolist(xc_interface *x, uint32_t first,
                                  unsigned max, xc_domaininfo_t *info)
@@ -488,6 +491,33 @@ static void hard_string_runs_placement_first(void **state)
     model_free(&m);
 }
 
+static void placement_on_one_node_changes_nothing_so_calls_nothing(void **state)
+{
+    struct model m = model_parse(BASE "vcpus = 2\ncpus = \"1\"\n");
+    struct model plain = model_parse(BASE "vcpus = 2\n");
+
+    fake_reset(XEN_SCHEDULER_CREDIT2);
+    fx.nodes = 1;
+    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), 0);
+    assert_int_equal(fx.n_aff, 2);              /* only the hard maps */
+    assert_int_equal(fx.aff[0].flags, XEN_VCPUAFFINITY_HARD);
+    assert_int_equal(fx.node_aff_calls, 0);
+    /* a config without affinity or parameters: no affinity or sched call */
+    fake_reset(XEN_SCHEDULER_CREDIT2);
+    fx.nodes = 1;
+    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &plain.d.b_info), 0);
+    assert_int_equal(fx.n_aff, 0);
+    assert_int_equal(fx.credit2_sets, 0);
+    /* but the pool check still applies with one node */
+    fake_reset(XEN_SCHEDULER_CREDIT2);
+    fx.nodes = 1;
+    memset(fx.pool_cpus, 0, sizeof(fx.pool_cpus));
+    fx.pool_cpus[0] = 0x01;
+    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), -1);
+    model_free(&m);
+    model_free(&plain);
+}
+
 static void hard_affinity_outside_the_pool_fails(void **state)
 {
     struct model m = model_parse(BASE "vcpus = 2\ncpus = \"5\"\n");
@@ -595,6 +625,7 @@ int main(void)
         cmocka_unit_test(topology_only_asked_when_the_config_has_cpu_lists),
         cmocka_unit_test(create_sets_hard_and_soft_per_vcpu_in_one_call),
         cmocka_unit_test(hard_string_runs_placement_first),
+        cmocka_unit_test(placement_on_one_node_changes_nothing_so_calls_nothing),
         cmocka_unit_test(hard_affinity_outside_the_pool_fails),
         cmocka_unit_test(refused_affinity_fails_the_create),
         cmocka_unit_test(empty_effective_soft_affinity_is_only_a_warning),
