@@ -20,7 +20,7 @@ run "$XL" create s2.cfg || fail "create failed"
 "$REF_XL" sched-credit2 -d s2 | grep -q "^s2 .* 512   50$" ||
     fail "weight/cap not applied: $("$REF_XL" sched-credit2 -d s2)"
 _id=$(domid_of s2)
-tr -d ' \n' < /var/lib/xen/userdata-d.$_id.*.libxl-json |
+cat /var/lib/xen/userdata-d.$_id.*.libxl-json | tr -d ' \n' |
     grep -q '"sched_params":{"weight":512,"cap":50}' ||
     fail "userdata JSON lacks sched_params as libxl writes them"
 same sched-credit2
