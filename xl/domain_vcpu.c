@@ -2,6 +2,7 @@
  * formats (tools/xl/xl_vcpu.c).  The scheduler commands are xl/sched.c. */
 #include "xl/domain_cmd.h"
 #include "xl/xl.h"
+#include "libxl/dom_sched.h"
 #include "libxl/log.h"
 
 #include <errno.h>
@@ -189,50 +190,32 @@ int main_vcpulist(int argc, char **argv)
     return rc;
 }
 
-/* "all", "-" (leave alone: returns 1) or "0-3,5,^2" into MAP. */
+/* "-" (leave alone: returns 1) or a CPU list with xl's parse_cpurange
+ * grammar ("all", "0-3,^2", "nodes:0"), items applied left to right from
+ * an empty map, into MAP (NBITS bits).  The topology is the host's, as
+ * xl's libxl asks Xen. */
 static int parse_cpulist(const char *s, uint8_t *map, int nbits)
 {
-    char *copy, *tok, *save = NULL;
-    int rc = 0;
+    struct pv_cpu_topology topo = { (unsigned)nbits, 1, NULL, NULL };
+    struct pv_bitmap b = { 0, NULL };
+    char err[256];
+    int rc = -1;
 
     if (!strcmp(s, "-"))
         return 1;
-    memset(map, 0, (nbits + 7) / 8);
-    if (!strcmp(s, "all")) {
-        int i;
-        for (i = 0; i < nbits; i++)
-            map[i / 8] |= 1 << (i % 8);
-        return 0;
-    }
-    copy = strdup(s);
-    if (!copy)
+    pv_sched_host_topology(&topo);      /* else: nbits CPUs, one node */
+    if (pv_bitmap_alloc(&b, topo.max_cpus))
         return -1;
-    for (tok = strtok_r(copy, ",", &save); tok && !rc;
-         tok = strtok_r(NULL, ",", &save)) {
-        int neg = *tok == '^', a, b, i;
-        char *end;
-
-        a = strtol(tok + neg, &end, 10);
-        b = a;
-        if (*end == '-')
-            b = strtol(end + 1, &end, 10);
-        if (*end || end == tok + neg || a < 0 || b < a || b >= nbits) {
-            fprintf(stderr, "Invalid argument: %s\n", tok);
-            rc = -1;
-            break;
-        }
-        if (neg && tok == copy) {
-            for (i = 0; i < nbits; i++)
-                map[i / 8] |= 1 << (i % 8);
-        }
-        for (i = a; i <= b; i++) {
-            if (neg)
-                map[i / 8] &= ~(1 << (i % 8));
-            else
-                map[i / 8] |= 1 << (i % 8);
-        }
+    if (pv_cpulist_parse(s, &b, &topo, err, sizeof(err))) {
+        fprintf(stderr, "Invalid pcpu range: %s (%s).\n", s, err);
+        goto out;
     }
-    free(copy);
+    memset(map, 0, (size_t)(nbits + 7) / 8);
+    memcpy(map, b.map, b.size < (uint32_t)(nbits + 7) / 8
+                       ? b.size : (uint32_t)(nbits + 7) / 8);
+    rc = 0;
+out:
+    pv_bitmap_dispose(&b);
     return rc;
 }
 

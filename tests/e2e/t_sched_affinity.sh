@@ -61,6 +61,26 @@ case_same a4 'vcpus = 2' 'cpus = "nodes:0"' 'cpus_soft = "0"'
 case_same a5 'vcpus = 2' 'cpus = "0-3,^0"' 'cpus_soft = "5"'
 grep -qx "0 1 / none" a5.aff || fail "a5: hard 0-3,^0 / soft 5: $(cat a5.aff)"
 
+# vcpu-pin takes the same CPU-list grammar (items left to right from an
+# empty map): our pin on one guest, Debian's on its twin, same result
+tiny_cfg p.cfg p "action=wait" 'vcpus = 2'
+tiny_cfg rp.cfg rp "action=wait" 'vcpus = 2'
+"$REF_XL" create rp.cfg 2>/dev/null || fail "Debian's xl create rp"
+"$XL" create p.cfg 2>/dev/null || fail "our create p"
+for t in "$REF_XL rp" "$XL p"; do
+    set -- $t
+    "$1" vcpu-pin "$2" 0 "0-3,^0" "nodes:0" || fail "$1 vcpu-pin $2 0"
+    "$1" vcpu-pin "$2" 1 - "^1,1" || fail "$1 vcpu-pin $2 1"
+done
+aff "$REF_XL" rp > rp.aff
+aff "$REF_XL" p > p.aff
+cat p.aff
+diff -u rp.aff p.aff || fail "vcpu-pin: affinity differs from Debian's xl"
+"$XL" vcpu-pin p 0 "1-x" 2> pin.err && fail "vcpu-pin accepted 1-x"
+grep -q "Invalid pcpu range" pin.err || fail "vcpu-pin 1-x: $(cat pin.err)"
+"$REF_XL" destroy rp
+"$XL" destroy p
+
 # refused as libxl refuses them, and nothing left behind
 warm_up
 snapshot before
