@@ -13,6 +13,7 @@
 
 #include "libxl/cfg.h"
 #include "libxl/domcfg_json.h"
+#include "libxl/dom_sched.h"
 #include "libxl/domcfg_parse.h"
 #include "libxl/xlconf.h"
 
@@ -126,6 +127,7 @@ int main_create(int argc, char **argv)
             goto out;
         }
     }
+    pv_sched_topology_for_cfg(cfg, &conf);
     if (pv_domain_config_from_cfg(cfg, &conf.parse, &d, stderr)) {
         fprintf(stderr, "xl create: %s: configuration has errors; nothing "
                 "was created\n", o.config_file);

@@ -1,7 +1,8 @@
-/* vCPU and scheduler commands: vcpu-set, vcpu-list, vcpu-pin, sched-credit,
- * with Xen 4.17 xl's output formats (tools/xl/xl_vcpu.c, xl_sched.c). */
+/* vCPU commands: vcpu-set, vcpu-list, vcpu-pin, with Xen 4.17 xl's output
+ * formats (tools/xl/xl_vcpu.c).  The scheduler commands are xl/sched.c. */
 #include "xl/domain_cmd.h"
 #include "xl/xl.h"
+#include "libxl/dom_sched.h"
 #include "libxl/log.h"
 
 #include <errno.h>
@@ -189,50 +190,32 @@ int main_vcpulist(int argc, char **argv)
     return rc;
 }
 
-/* "all", "-" (leave alone: returns 1) or "0-3,5,^2" into MAP. */
+/* "-" (leave alone: returns 1) or a CPU list with xl's parse_cpurange
+ * grammar ("all", "0-3,^2", "nodes:0"), items applied left to right from
+ * an empty map, into MAP (NBITS bits).  The topology is the host's, as
+ * xl's libxl asks Xen. */
 static int parse_cpulist(const char *s, uint8_t *map, int nbits)
 {
-    char *copy, *tok, *save = NULL;
-    int rc = 0;
+    struct pv_cpu_topology topo = { (unsigned)nbits, 1, NULL, NULL };
+    struct pv_bitmap b = { 0, NULL };
+    char err[256];
+    int rc = -1;
 
     if (!strcmp(s, "-"))
         return 1;
-    memset(map, 0, (nbits + 7) / 8);
-    if (!strcmp(s, "all")) {
-        int i;
-        for (i = 0; i < nbits; i++)
-            map[i / 8] |= 1 << (i % 8);
-        return 0;
-    }
-    copy = strdup(s);
-    if (!copy)
+    pv_sched_host_topology(&topo);      /* else: nbits CPUs, one node */
+    if (pv_bitmap_alloc(&b, topo.max_cpus))
         return -1;
-    for (tok = strtok_r(copy, ",", &save); tok && !rc;
-         tok = strtok_r(NULL, ",", &save)) {
-        int neg = *tok == '^', a, b, i;
-        char *end;
-
-        a = strtol(tok + neg, &end, 10);
-        b = a;
-        if (*end == '-')
-            b = strtol(end + 1, &end, 10);
-        if (*end || end == tok + neg || a < 0 || b < a || b >= nbits) {
-            fprintf(stderr, "Invalid argument: %s\n", tok);
-            rc = -1;
-            break;
-        }
-        if (neg && tok == copy) {
-            for (i = 0; i < nbits; i++)
-                map[i / 8] |= 1 << (i % 8);
-        }
-        for (i = a; i <= b; i++) {
-            if (neg)
-                map[i / 8] &= ~(1 << (i % 8));
-            else
-                map[i / 8] |= 1 << (i % 8);
-        }
+    if (pv_cpulist_parse(s, &b, &topo, err, sizeof(err))) {
+        fprintf(stderr, "Invalid pcpu range: %s (%s).\n", s, err);
+        goto out;
     }
-    free(copy);
+    memset(map, 0, (size_t)(nbits + 7) / 8);
+    memcpy(map, b.map, b.size < (uint32_t)(nbits + 7) / 8
+                       ? b.size : (uint32_t)(nbits + 7) / 8);
+    rc = 0;
+out:
+    pv_bitmap_dispose(&b);
     return rc;
 }
 
@@ -303,89 +286,6 @@ int main_vcpupin(int argc, char **argv)
 out:
     free(hard);
     free(soft);
-    pv_hv_close(&hv);
-    return rc;
-}
-
-/* Credit scheduler: per-domain weight and cap. */
-static void sched_credit_line(struct pv_hv *hv, uint32_t domid)
-{
-    struct xen_domctl_sched_credit p;
-    char *name;
-
-    if (xc_sched_credit_domain_get(XCH(hv), domid, &p) < 0)
-        return;
-    name = pv_dom_name(hv, domid);
-    printf("%-33s %4d %6d %4d\n", name ? name : "", domid, p.weight, p.cap);
-    free(name);
-}
-
-int main_sched_credit(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        { "domain", required_argument, NULL, 'd' },
-        { "weight", required_argument, NULL, 'w' },
-        { "cap", required_argument, NULL, 'c' },
-        { "schedparam", no_argument, NULL, 's' },
-        { "cpupool", required_argument, NULL, 'p' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *dom = NULL;
-    int weight = -1, cap = -1, opt, rc, i;
-    struct pv_hv hv;
-
-    while ((opt = xl_getopt(argc, argv, "d:w:c:p:s", opts, "sched-credit", 0,
-                            &rc)) != -1) {
-        switch (opt) {
-        case -2: return rc;
-        case 'd': dom = optarg; break;
-        case 'w': weight = atoi(optarg); break;
-        case 'c': cap = atoi(optarg); break;
-        }
-    }
-    if (!dom && (weight >= 0 || cap >= 0)) {
-        fprintf(stderr, "Must specify a domain.\n");
-        return 1;
-    }
-    if (xl_open(&hv))
-        return 1;
-    rc = 1;
-    if (dom) {
-        uint32_t domid;
-        struct xen_domctl_sched_credit p;
-
-        if (xl_find_domain(&hv, dom, &domid))
-            goto out;
-        if (xc_sched_credit_domain_get(XCH(&hv), domid, &p) < 0) {
-            fprintf(stderr, "Domain %s is not in a credit scheduler pool: "
-                    "%s\n", dom, strerror(errno));
-            goto out;
-        }
-        if (weight < 0 && cap < 0) {
-            printf("%-33s %4s %6s %4s\n", "Name", "ID", "Weight", "Cap");
-            sched_credit_line(&hv, domid);
-        } else {
-            if (weight >= 0)
-                p.weight = weight;
-            if (cap >= 0)
-                p.cap = cap;
-            if (xc_sched_credit_domain_set(XCH(&hv), domid, &p) < 0) {
-                fprintf(stderr, "Setting credit parameters failed: %s\n",
-                        strerror(errno));
-                goto out;
-            }
-        }
-    } else {
-        xc_domaininfo_t info[1024];
-        int n = xc_domain_getinfolist(XCH(&hv), 0, 1024, info);
-
-        printf("%-33s %4s %6s %4s\n", "Name", "ID", "Weight", "Cap");
-        for (i = 0; i < n; i++)
-            sched_credit_line(&hv, info[i].domain);
-    }
-    rc = 0;
-out:
     pv_hv_close(&hv);
     return rc;
 }

@@ -46,6 +46,7 @@ int xl_getopt(int argc, char **argv, const char *opts,
     X(create) X(list) X(destroy) X(shutdown) X(reboot) X(pause) X(unpause) \
     X(console) X(domid) X(domname) X(rename) X(uptime) X(info) X(dmesg) \
     X(memset) X(memmax) X(vcpuset) X(vcpulist) X(vcpupin) X(sched_credit) \
+    X(sched_credit2) \
     X(blockattach) X(blockdetach) X(blocklist) \
     X(networkattach) X(networkdetach) X(networklist)
 
