@@ -65,7 +65,7 @@ static void check_dsdt(const uint8_t *d, uint32_t len, unsigned nr)
     const uint8_t *p = d + 36;
     size_t n, scope;
     unsigned i;
-    char name[5];
+    char name[12];
 
     assert_int_equal(p[0], 0x10);                   /* ScopeOp */
     scope = pkglen(p + 1, &n);
