@@ -21,7 +21,8 @@ tree() { # NAME -> normalised dump of its /local/domain, /vm and /libxl nodes
 # Unlike PV, ring-ref and port are compared too: for an HVM container they
 # are the guest frames of the special pages and the first free event
 # channels, the same whichever toolstack built the domain.
-tiny_cfg same.cfg samepvh "action=wait" 'type = "pvh"' 'vcpus = 2' 'maxvcpus = 3'
+tiny_cfg same.cfg samepvh "action=wait" 'type = "pvh"' 'vcpus = 2' 'maxvcpus = 3' \
+    'maxmem = 48'   # memory < maxmem: populate-on-demand, as libxl allows for PVH
 "$REF_XL" create -q same.cfg || fail "Debian's create samepvh"
 wait_console samepvh "waiting for control/shutdown" 20 || fail "theirs did not boot"
 tree samepvh > theirs.tree
