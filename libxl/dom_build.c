@@ -14,6 +14,7 @@
  * would clean. */
 #include "libxl/dom.h"
 #include "libxl/dom_xs.h"
+#include "libxl/dom_pvh.h"
 #include "libxl/log.h"
 
 #include <errno.h>
@@ -182,6 +183,8 @@ static int build_pre(xc_interface *xch, struct xs_handle *xsh,
                strerror(errno));
         return -1;
     }
+    if (p->type == PV_DOM_PVH && pvh_dom_arch_create(xch, p, d))
+        return -1;
     if (xc_domain_set_tsc_info(xch, d, 0 /* default */, 0, 0, 0) < 0) {
         PV_ERR((int)d, "xc_domain_set_tsc_info failed: %s", strerror(errno));
         return -1;
@@ -283,10 +286,6 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
 
     if (check_params(p))
         return -1;
-    if (p->type != PV_DOM_PV) {
-        PV_ERR(-1, "type=\"pvh\" is not supported yet by this builder");
-        return -1;
-    }
     if (pv_dom_xs_name_taken(hv->xsh, p->name, ~0u)) {
         PV_ERR(-1, "Domain with name \"%s\" already exists.", p->name);
         return -1;
@@ -305,7 +304,8 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     gettimeofday(&tv, NULL);
     snprintf(st.start_time, sizeof(st.start_time), "%lld.%02d",
              (long long)tv.tv_sec, (int)(tv.tv_usec / 10000));
-    if (fail_at("build") || build_pv(xch, p, &st))
+    if (fail_at("build") || (p->type == PV_DOM_PVH ?
+                             pvh_dom_build(xch, p, &st) : build_pv(xch, p, &st)))
         goto fail;
     tm.build_ms = now_ms() - t1;
 

@@ -148,6 +148,11 @@ int xl_params_from_config(const struct pv_domain_config *c,
                 c->c_info.name ? c->c_info.name : "domain");
         return -1;
     }
+    if (p->type == PV_DOM_PVH && pv_defbool_val(b->pvh.pvshim)) {
+        fprintf(stderr, "xl create: pvshim= is not supported; the PVH "
+                "builder boots the kernel directly (nothing was created)\n");
+        return -1;
+    }
     if (b->bootloader || (c->b_info.pv.bootloader)) {
         fprintf(stderr, "xl create: bootloader= is not supported; use "
                 "direct kernel boot (kernel=)\n");
