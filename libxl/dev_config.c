@@ -321,13 +321,21 @@ static yajl_gen_status gen_array_edited(yajl_gen g, yajl_val arr,
     return yajl_gen_array_close(g);
 }
 
-/* Position of KEY among libxl_domain_config's fields, for inserting an
- * array the config did not have yet. */
+/* Position of KEY among libxl 4.17's libxl_domain_config fields (IDL
+ * order, including the ones our model leaves out), for inserting an array
+ * the config did not have yet; -1 for a key libxl doesn't know. */
 static int config_field_index(const char *key)
 {
+    static const char *const order[] = {
+        "c_info", "b_info", "disks", "nics", "pcidevs", "rdms", "dtdevs",
+        "vfbs", "vkbs", "vtpms", "p9s", "pvcallsifs", "vdispls", "vsnds",
+        "channels", "usbctrls", "usbdevs", "on_poweroff", "on_reboot",
+        "on_watchdog", "on_crash", "on_soft_reset",
+    };
     int i;
-    for (i = 0; i < pv_desc_domain_config.n_fields; i++)
-        if (!strcmp(pv_desc_domain_config.fields[i].name, key))
+
+    for (i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
+        if (!strcmp(order[i], key))
             return i;
     return -1;
 }

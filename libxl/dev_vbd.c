@@ -245,7 +245,7 @@ int pv_disk_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
     char libxl_path[96], vdev[40];
     char *be = NULL, *fe = NULL, *node = NULL, *params = NULL, *script = NULL;
     char *state = NULL;
-    int rc;
+    int rc, script_rc = 0;
 
     snprintf(libxl_path, sizeof(libxl_path), "/libxl/%u/device/vbd/%d", domid, devid);
     pv_devid_to_vdev(devid, vdev, sizeof(vdev));
@@ -279,8 +279,8 @@ int pv_disk_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
     /* As libxl: the script runs while its xenstore nodes still exist, and
      * its failure is reported but does not keep the device alive. */
     if (script && !pv_dev_script_stock(script) &&
-        pv_dev_run_script(domid, script, "remove", NULL, "vbd", devid, NULL,
-                          NULL, PV_DEV_TIMEOUT_MS))
+        (script_rc = pv_dev_run_script(domid, script, "remove", NULL, "vbd",
+                                       devid, NULL, NULL, PV_DEV_TIMEOUT_MS)))
         PV_ERR((int)domid, "disk %s: its hotplug script failed to remove it; "
                "removing the device anyway", vdev);
     remove_error_node(xsh, 0, "vbd", domid, devid);
@@ -293,7 +293,8 @@ int pv_disk_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
         pv_loop_detach_if_backing((int)domid, node, params);
         loop_wait_free(domid, node, params);
     }
-    rc = 0;
+    /* Gone, but the caller hears that the script failed (as libxl). */
+    rc = script_rc;
 out:
     free(be);
     free(fe);

@@ -246,7 +246,7 @@ int pv_nic_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
     char *ip = NULL, *netdev = NULL;
     struct nbc *nbc = NULL;
     enum vif_mode mode;
-    int rc;
+    int rc, script_rc = 0;
 
     snprintf(libxl_path, sizeof(libxl_path), "/libxl/%u/device/vif/%d", domid, devid);
     be = pv_dev_xs_read(xsh, "%s/backend", libxl_path);
@@ -279,8 +279,9 @@ int pv_nic_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
         /* libxl passes vifD.N even when vifname= renamed it: the script
          * reads vifname from xenstore itself (vif-common.sh). */
         snprintf(vif, sizeof(vif), "vif%u.%d", domid, devid);
-        if (pv_dev_run_script(domid, script, "offline", "type_if=vif", "vif",
-                              devid, vif, netdev, PV_DEV_TIMEOUT_MS))
+        if ((script_rc = pv_dev_run_script(domid, script, "offline",
+                                           "type_if=vif", "vif", devid, vif,
+                                           netdev, PV_DEV_TIMEOUT_MS)))
             PV_ERR((int)domid, "vif %d: its hotplug script failed to take it "
                    "offline; removing the device anyway", devid);
     } else if (!nbc_open(&nbc)) {
@@ -291,6 +292,8 @@ int pv_nic_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
     rc = pv_dev_xs_remove(xsh, fe, be, libxl_path);
     if (rc)
         PV_ERR((int)domid, "vif %d: removing xenstore nodes: %s", devid, strerror(-rc));
+    else
+        rc = script_rc;     /* gone, but the script's failure is reported */
 out:
     nbc_close(nbc);
     free(be);
