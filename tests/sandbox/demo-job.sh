@@ -76,10 +76,10 @@ step "The guest's config: a disk and a network" cat /tmp/demo.cfg
 step "pvstack's xl create: boot a PV guest with a disk and a vif (no hotplug scripts)" "$XL" create /tmp/demo.cfg
 step "pvstack's xl list: the guest is running" "$XL" list
 domid=$("$XL" domid demo)
-step "pvstack's xl block-list: its disk (the backend is blkback on a loop device)" "$XL" block-list demo
-step "pvstack's xl network-list: its vif" "$XL" network-list demo
-step "netback-config list: vif$domid.0 is a port of $BR" "$NBC" list $BR
 step "The guest's console: its self-tests" console_log demo PVTEST-RESULT
+step "pvstack's xl block-list: its disk, connected (state 4; the backend is blkback on a loop device)" "$XL" block-list demo
+step "pvstack's xl network-list: its vif, connected" "$XL" network-list demo
+step "netback-config list: vif$domid.0 is a port of $BR" "$NBC" list $BR
 step "The guest read its disk and pinged dom0's bridge" guest_proves
 step "dom0 pings the guest" ping -c 1 -W 5 10.99.0.2
 step "pvstack's xl destroy" "$XL" destroy demo
