@@ -348,13 +348,18 @@ int pv_dev_backend_force_close(struct xs_handle *xsh, const char *fe,
     }
     deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : PV_DEV_DESTROY_TIMEOUT_MS);
     for (;;) {
-        s = read_state(xsh, be);
-        if (sysfs ? backend_dev_gone(kind, domid, devid)
-                  : (s == PV_XENBUS_CLOSED || s < 0))
-            return 0;
+        if (sysfs) {
+            /* a stat, not a xenstore round trip: cheap to poll */
+            if (backend_dev_gone(kind, domid, devid))
+                return 0;
+        } else {
+            s = read_state(xsh, be);
+            if (s == PV_XENBUS_CLOSED || s < 0)
+                return 0;
+        }
         if (now_ms() >= deadline)
             return -ETIMEDOUT;
-        usleep(2000);
+        usleep(sysfs ? 2000 : 10000);
     }
 }
 
