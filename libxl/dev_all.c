@@ -25,6 +25,22 @@ int pv_devices_add(struct xs_handle *xsh, struct xc_interface_core *xch,
         if (rc)
             goto undo;
     }
+    /* As libxl's domcreate_complete: the stored config learns the devid,
+     * nictype and MAC the defaults chose, so a restart (and `xl list -l`)
+     * sees the guest's real MACs. */
+    if (num_nics && xch) {
+        struct pv_dev_lock lk;
+
+        rc = pv_dev_lock(xch, domid, &lk);
+        if (!rc) {
+            rc = pv_dev_config_update_nics(xch, domid, nics, num_nics);
+            pv_dev_unlock(&lk);
+        }
+        if (rc) {
+            PV_ERR((int)domid, "cannot record the nics in the stored config");
+            goto undo;
+        }
+    }
     return 0;
 undo:
     for (i = v - 1; i >= 0; i--)

@@ -7,6 +7,7 @@
 #include "libxl/devices.h"
 
 #include <stdarg.h>
+#include <yajl/yajl_tree.h>
 
 #define PV_XEN_SCRIPT_DIR "/etc/xen/scripts"
 
@@ -77,6 +78,15 @@ int pv_dev_wait_backend(struct xs_handle *xsh, const char *be, int want,
                         int *state);
 /* Ask the backend to close (online=0, state=Closing) and wait for Closed. */
 int pv_dev_backend_close(struct xs_handle *xsh, const char *be, int timeout_ms);
+/* libxl's forced removal (destroy, detach -f): the frontend nodes go, the
+ * backend is told to close, and we wait until the backend driver has let
+ * go of the device (its xen-backend sysfs device KIND-DOMID-DEVID is gone,
+ * or without sysfs, state Closed).  0, or -ETIMEDOUT (the caller removes
+ * the rest anyway, as libxl does after LIBXL_DESTROY_TIMEOUT). */
+#define PV_DEV_DESTROY_TIMEOUT_MS 10000
+int pv_dev_backend_force_close(struct xs_handle *xsh, const char *fe,
+                               const char *be, const char *kind,
+                               uint32_t domid, int devid, int timeout_ms);
 const char *pv_xenbus_state_name(int state);
 /* Log why a backend did not come up (timeout or failure, the state reached,
  * the driver's own error node); returns RC. */
@@ -91,5 +101,11 @@ int pv_dev_report_wait(struct xs_handle *xsh, uint32_t domid, const char *what,
 int pv_dev_run_script(uint32_t domid, const char *script, const char *action,
                       const char *extra, const char *kind, int devid,
                       const char *vifname, const char *netdev, int timeout_ms);
+
+/* A flat device struct (disk, nic) from its libxl JSON object; unknown
+ * keys are ignored.  P is initialised first; 0 or -EINVAL. */
+struct pv_struct_desc;
+int pv_dev_struct_from_json(const struct pv_struct_desc *d, yajl_val obj,
+                            void *p);
 
 #endif

@@ -221,12 +221,31 @@ out:
     return rc;
 }
 
+/* Autoclear frees the loop device once blkback closes it, which happens a
+ * moment after the backend goes away: wait for it, so that when a remove
+ * (or destroy) returns, the image is free for the next user -- such as the
+ * same domain restarted. */
+static void loop_wait_free(uint32_t domid, const char *node, const char *file)
+{
+    char sys[96];
+    int i;
+
+    if (strncmp(node, "/dev/loop", 9))
+        return;
+    snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", node + 5);
+    for (i = 0; i < 2500 && access(sys, F_OK) == 0; i++)
+        usleep(2000);
+    if (access(sys, F_OK) == 0)
+        PV_WARN((int)domid, "%s (%s) is still in use 5 s after its disk was "
+                "removed", node, file);
+}
+
 int pv_disk_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
 {
     char libxl_path[96], vdev[40];
     char *be = NULL, *fe = NULL, *node = NULL, *params = NULL, *script = NULL;
     char *state = NULL;
-    int rc;
+    int rc, script_rc = 0;
 
     snprintf(libxl_path, sizeof(libxl_path), "/libxl/%u/device/vbd/%d", domid, devid);
     pv_devid_to_vdev(devid, vdev, sizeof(vdev));
@@ -241,7 +260,13 @@ int pv_disk_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
         node = pv_dev_xs_read(xsh, "%s/node", libxl_path);
     params = pv_dev_xs_read(xsh, "%s/params", libxl_path);
     script = pv_dev_xs_read(xsh, "%s/script", libxl_path);
-    if (!force) {
+    if (force) {
+        if (pv_dev_backend_force_close(xsh, fe, be, "vbd", domid, devid,
+                                       PV_DEV_DESTROY_TIMEOUT_MS) == -ETIMEDOUT)
+            PV_WARN((int)domid, "disk %s: the backend did not let go within "
+                    "%d s; removing it anyway", vdev,
+                    PV_DEV_DESTROY_TIMEOUT_MS / 1000);
+    } else {
         rc = pv_dev_backend_close(xsh, be, PV_DEV_TIMEOUT_MS);
         if (rc) {
             state = fe ? pv_dev_xs_read(xsh, "%s/state", fe) : NULL;
@@ -251,18 +276,25 @@ int pv_disk_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
             goto out;
         }
     }
-    if (script && !pv_dev_script_stock(script))
-        pv_dev_run_script(domid, script, "remove", NULL, "vbd", devid, NULL, NULL,
-                          PV_DEV_TIMEOUT_MS);
+    /* As libxl: the script runs while its xenstore nodes still exist, and
+     * its failure is reported but does not keep the device alive. */
+    if (script && !pv_dev_script_stock(script) &&
+        (script_rc = pv_dev_run_script(domid, script, "remove", NULL, "vbd",
+                                       devid, NULL, NULL, PV_DEV_TIMEOUT_MS)))
+        PV_ERR((int)domid, "disk %s: its hotplug script failed to remove it; "
+               "removing the device anyway", vdev);
     remove_error_node(xsh, 0, "vbd", domid, devid);
     rc = pv_dev_xs_remove(xsh, fe, be, libxl_path);
     if (rc) {
         PV_ERR((int)domid, "disk %s: removing xenstore nodes: %s", vdev, strerror(-rc));
         goto out;
     }
-    if (node && params)
+    if (node && params) {
         pv_loop_detach_if_backing((int)domid, node, params);
-    rc = 0;
+        loop_wait_free(domid, node, params);
+    }
+    /* Gone, but the caller hears that the script failed (as libxl). */
+    rc = script_rc;
 out:
     free(be);
     free(fe);

@@ -185,7 +185,7 @@ int pv_nic_add(struct xs_handle *xsh, struct xc_interface_core *xch,
                            PV_XENBUS_INITWAIT, state, rc, timeout, 0);
         goto out;
     }
-    if (nic->ifname) {
+    if (nic->ifname && mode != VIF_USER) {
         if ((rc = nbc_link_set_up(nbc, vif, 0)) ||
             (rc = nbc_link_rename(nbc, vif, nic->ifname))) {
             PV_ERR((int)domid, "%s: %s", what, nbc_errmsg(nbc));
@@ -246,7 +246,7 @@ int pv_nic_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
     char *ip = NULL, *netdev = NULL;
     struct nbc *nbc = NULL;
     enum vif_mode mode;
-    int rc;
+    int rc, script_rc = 0;
 
     snprintf(libxl_path, sizeof(libxl_path), "/libxl/%u/device/vif/%d", domid, devid);
     be = pv_dev_xs_read(xsh, "%s/backend", libxl_path);
@@ -266,12 +266,24 @@ int pv_nic_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
         snprintf(vif, sizeof(vif), "vif%u.%d", domid, devid);
 
     /* As libxl: ask the guest to let go; if it doesn't, remove anyway. */
-    if (!force && pv_dev_backend_close(xsh, be, PV_DEV_TIMEOUT_MS) == -ETIMEDOUT)
+    if (force) {
+        if (pv_dev_backend_force_close(xsh, fe, be, "vif", domid, devid,
+                                       PV_DEV_DESTROY_TIMEOUT_MS) == -ETIMEDOUT)
+            PV_WARN((int)domid, "vif %d: netback did not let go within %d s; "
+                    "removing it anyway", devid, PV_DEV_DESTROY_TIMEOUT_MS / 1000);
+    } else if (pv_dev_backend_close(xsh, be, PV_DEV_TIMEOUT_MS) == -ETIMEDOUT) {
         PV_WARN((int)domid, "vif %d: the guest did not close it within %d s; "
                 "removing it anyway", devid, PV_DEV_TIMEOUT_MS / 1000);
+    }
     if (mode == VIF_USER) {
-        pv_dev_run_script(domid, script, "offline", "type_if=vif", "vif", devid,
-                          vif, netdev, PV_DEV_TIMEOUT_MS);
+        /* libxl passes vifD.N even when vifname= renamed it: the script
+         * reads vifname from xenstore itself (vif-common.sh). */
+        snprintf(vif, sizeof(vif), "vif%u.%d", domid, devid);
+        if ((script_rc = pv_dev_run_script(domid, script, "offline",
+                                           "type_if=vif", "vif", devid, vif,
+                                           netdev, PV_DEV_TIMEOUT_MS)))
+            PV_ERR((int)domid, "vif %d: its hotplug script failed to take it "
+                   "offline; removing the device anyway", devid);
     } else if (!nbc_open(&nbc)) {
         vif_offline(nbc, mode, vif, netdev, ip);
     }
@@ -280,6 +292,8 @@ int pv_nic_remove(struct xs_handle *xsh, uint32_t domid, int devid, int force)
     rc = pv_dev_xs_remove(xsh, fe, be, libxl_path);
     if (rc)
         PV_ERR((int)domid, "vif %d: removing xenstore nodes: %s", devid, strerror(-rc));
+    else
+        rc = script_rc;     /* gone, but the script's failure is reported */
 out:
     nbc_close(nbc);
     free(be);

@@ -303,6 +303,66 @@ int pv_dev_backend_close(struct xs_handle *xsh, const char *be, int timeout_ms)
     return 0;
 }
 
+static int backend_dev_gone(const char *kind, uint32_t domid, int devid)
+{
+    char p[128];
+
+    snprintf(p, sizeof(p), "/sys/bus/xen-backend/devices/%s-%u-%d", kind,
+             domid, devid);
+    return access(p, F_OK) != 0;
+}
+
+int pv_dev_backend_force_close(struct xs_handle *xsh, const char *fe,
+                               const char *be, const char *kind,
+                               uint32_t domid, int devid, int timeout_ms)
+{
+    char online[300], st[300], val[4];
+    int sysfs = access("/sys/bus/xen-backend", F_OK) == 0;
+    long long deadline;
+    xs_transaction_t t;
+    char *cur;
+    int s;
+
+    snprintf(online, sizeof(online), "%s/online", be);
+    snprintf(st, sizeof(st), "%s/state", be);
+    snprintf(val, sizeof(val), "%d", PV_XENBUS_CLOSING);
+    for (;;) {
+        t = xs_transaction_start(xsh);
+        if (t == XBT_NULL)
+            return -errno;
+        /* The frontend vanishing is what makes the backend driver let go
+         * of a guest that can no longer answer (paused, shut down). */
+        if (fe)
+            path_cleanup(xsh, t, fe);
+        cur = xs_read(xsh, t, st, NULL);
+        if (cur) {
+            xs_write(xsh, t, online, "0", 1);
+            if (atoi(cur) != PV_XENBUS_CLOSED)
+                xs_write(xsh, t, st, val, 1);
+            free(cur);
+        }
+        if (xs_transaction_end(xsh, t, false))
+            break;
+        if (errno != EAGAIN)
+            return -errno;
+    }
+    deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : PV_DEV_DESTROY_TIMEOUT_MS);
+    for (;;) {
+        if (sysfs) {
+            /* a stat, not a xenstore round trip: cheap to poll */
+            if (backend_dev_gone(kind, domid, devid))
+                return 0;
+        } else {
+            s = read_state(xsh, be);
+            if (s == PV_XENBUS_CLOSED || s < 0)
+                return 0;
+        }
+        if (now_ms() >= deadline)
+            return -ETIMEDOUT;
+        usleep(sysfs ? 2000 : 10000);
+    }
+}
+
 int pv_dev_run_script(uint32_t domid, const char *script, const char *action,
                       const char *extra, const char *kind, int devid,
                       const char *vifname, const char *netdev, int timeout_ms)

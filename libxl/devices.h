@@ -103,4 +103,60 @@ struct pv_dev_info {
 int pv_dev_list(struct xs_handle *xsh, uint32_t domid, const char *kind,
                 struct pv_dev_info **out, int *count);
 
+/* ---- the stored config (userdata "libxl-json"), dev_config.c ---- */
+/* libxl's per-domain userdata lock (libxl__lock_domain_userdata):
+ * /var/lib/xen/userdata-l.<domid>.<uuid>.domain-userdata-lock, flock'd.
+ * Held around every read-modify-write of the stored config and, as libxl
+ * does, around the whole hot-plug of a device (devid choice, xenstore,
+ * JSON).  Fails if the domain does not exist (or stops existing while we
+ * wait). */
+struct pv_dev_lock {
+    int fd;
+    char *path;
+};
+int pv_dev_lock(struct xc_interface_core *xch, uint32_t domid,
+                struct pv_dev_lock *lk);
+void pv_dev_unlock(struct pv_dev_lock *lk);
+char *pv_userdata_lock_path(uint32_t domid, const uint8_t uuid[16]);
+
+/* Record a hot-plugged device (replacing one with the same vdev/devid), or
+ * drop one, in DOMID's stored config.  Caller holds the userdata lock.  A
+ * domain without a stored config is left as it is (0). */
+int pv_dev_config_add_disk(struct xc_interface_core *xch, uint32_t domid,
+                           const struct pv_device_disk *saved);
+int pv_dev_config_add_nic(struct xc_interface_core *xch, uint32_t domid,
+                          const struct pv_device_nic *saved);
+int pv_dev_config_remove(struct xc_interface_core *xch, uint32_t domid,
+                         const char *kind, int devid);
+/* libxl__update_domain_configuration for nics: element I of the stored
+ * "nics" gets NICS[I]'s devid, nictype and mac (what defaults chose). */
+int pv_dev_config_update_nics(struct xc_interface_core *xch, uint32_t domid,
+                              const struct pv_device_nic *nics, int num);
+
+/* The same edits on JSON text (malloc'd result, NULL on error). */
+char *pv_dev_json_add_disk(const char *json, const struct pv_device_disk *d);
+char *pv_dev_json_add_nic(const char *json, const struct pv_device_nic *n);
+char *pv_dev_json_remove(const char *json, const char *kind, int devid);
+char *pv_dev_json_update_nics(const char *json, const struct pv_device_nic *nics,
+                              int num);
+
+/* Deep copy of a device struct (D: &pv_desc_device_disk or _nic, from
+ * libxl/domcfg_desc.h); DST is initialised first. */
+struct pv_struct_desc;
+int pv_dev_struct_copy(const struct pv_struct_desc *d, void *dst, const void *src);
+
+/* The devices of a stored config, for a restart. */
+struct pv_dev_config {
+    struct pv_device_disk *disks;
+    int num_disks;
+    struct pv_device_nic *nics;
+    int num_nics;
+};
+int pv_dev_config_parse(const char *json, struct pv_dev_config *c);
+/* Under the userdata lock: DOMID's stored config, its devices parsed into
+ * *C and the text into *JSON (malloc'd). */
+int pv_dev_config_load(struct xc_interface_core *xch, uint32_t domid,
+                       struct pv_dev_config *c, char **json);
+void pv_dev_config_dispose(struct pv_dev_config *c);
+
 #endif

@@ -2,6 +2,7 @@
  * memory and vcpu targets, waiting for shutdown/death.  Each works on any
  * domain on the host, whichever toolstack made it, because it relies only on
  * what Xen and the libxl xenstore layout say. */
+#include "libxl/devices.h"
 #include "libxl/dom.h"
 #include "libxl/dom_xs.h"
 #include "libxl/log.h"
@@ -84,6 +85,9 @@ int pv_dom_destroy(struct pv_hv *hv, uint32_t domid)
     }
     /* Stop it first so it can't write to xenstore while we take it apart. */
     xc_domain_pause(XCH(hv), domid);
+    /* Devices as libxl__devices_destroy: backends released, users' hotplug
+     * scripts run, loop devices freed -- before the nodes they need go. */
+    pv_devices_remove_all(hv->xsh, domid, 1);
     pv_dom_xs_remove(hv->xsh, domid);
     pv_userdata_remove_all(domid);
     if (xc_domain_destroy(XCH(hv), domid) < 0) {

@@ -3,6 +3,7 @@
  * on_watchdog, as xl's "xl-NAME" daemon does, logging to
  * /var/log/xen/xl-NAME.log.  It holds its own hypervisor/xenstore handles
  * (handles are not fork-safe) and keeps the build params for restarts. */
+#include "libxl/devices.h"
 #include "libxl/dom.h"
 #include "libxl/dom_xs.h"
 #include "libxl/log.h"
@@ -101,6 +102,7 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
     if (pv_hv_open(&hv))
         return -1;
     for (;;) {
+        struct pv_dev_config devs = { 0 };
         enum pv_dom_action act;
         int reason = 0, r;
         const char *why;
@@ -147,6 +149,7 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
             /* Restart under the name it has now (xl rename is honoured,
              * as libxl keeps the renamed config). */
             char *cur = pv_dom_name(&hv, domid);
+            char *json = NULL;
 
             if (cur && *cur && strcmp(cur, p->name)) {
                 free(p->name);
@@ -154,11 +157,22 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
             } else {
                 free(cur);
             }
+            /* The config as last updated -- hot-plugged devices in,
+             * detached ones out -- as xl's restart retrieves it before
+             * the old domain goes. */
+            if (!pv_dev_config_load(hv.xch, domid, &devs, &json)) {
+                free(p->json);
+                p->json = json;
+            } else {
+                mlog("no stored config for domain %u: restarting it "
+                     "without devices", domid);
+            }
         }
         if (act == PV_ACT_RESTART_RENAME) {
             if (preserve_renamed(&hv, domid, p)) {
                 mlog("failed to preserve domain %u; leaving it in place",
                      domid);
+                pv_dev_config_dispose(&devs);
                 rc = -1;
                 break;
             }
@@ -177,6 +191,18 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
             uint32_t nd;
 
             r = pv_dom_create(&hv, p, &nd, NULL);
+            if (r == 0 && (devs.num_disks || devs.num_nics)) {
+                struct pv_dev_opts o = { .uuid = p->uuid };
+
+                r = pv_devices_add(hv.xsh, hv.xch, nd, devs.disks,
+                                   devs.num_disks, devs.nics, devs.num_nics, &o);
+                if (r) {
+                    mlog("the devices of domain %s could not be set up",
+                         p->name);
+                    pv_dom_destroy(&hv, nd);
+                }
+            }
+            pv_dev_config_dispose(&devs);
             if (r == 0)
                 xc_domain_unpause((xc_interface *)hv.xch, nd);
             pv_host_unlock(lock);

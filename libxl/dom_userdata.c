@@ -35,6 +35,12 @@ char *pv_userdata_path(uint32_t domid, const uint8_t uuid[16], const char *key)
     return userdata_path_wh(domid, uuid, key, "d");
 }
 
+/* libxl__lock_domain_userdata's file (declared in libxl/devices.h). */
+char *pv_userdata_lock_path(uint32_t domid, const uint8_t uuid[16])
+{
+    return userdata_path_wh(domid, uuid, "domain-userdata-lock", "l");
+}
+
 int pv_userdata_store(uint32_t domid, const uint8_t uuid[16], const char *key,
                       const char *data, size_t len)
 {

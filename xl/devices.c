@@ -130,17 +130,34 @@ static void log_setup(void)
         pv_log_set_level(xl_g.verbose > 1 ? PV_LOG_DEBUG : PV_LOG_INFO);
 }
 
+/* Every hot-plug and unplug runs under the domain's userdata lock, as
+ * libxl's device add/remove: concurrent attaches then pick distinct devids
+ * and none loses another's entry in the stored config. */
+#define XCH(h) ((struct xc_interface_core *)(h)->xch)
+
 int xl_block_attach_real(uint32_t domid, struct pv_device_disk *disk)
 {
     struct dev_handles h;
     struct pv_dev_opts o = { 0 };
+    struct pv_dev_lock lk;
     int rc;
 
     log_setup();
     if (handles_open(&h))
         return 1;
+    if (pv_dev_lock(XCH(&h), domid, &lk)) {
+        handles_close(&h);
+        return 1;
+    }
     o.wait_state = hotplug_wait_state(&h, domid);
-    rc = pv_disk_add(h.xsh, (struct xc_interface_core *)h.xch, domid, disk, &o);
+    rc = pv_disk_add(h.xsh, XCH(&h), domid, disk, &o);
+    if (!rc && pv_dev_config_add_disk(XCH(&h), domid, disk)) {
+        PV_ERR((int)domid, "cannot record disk %s in the stored config; "
+               "detaching it again", disk->vdev);
+        pv_disk_remove(h.xsh, domid, pv_vdev_to_devid(disk->vdev, NULL, NULL), 1);
+        rc = -1;
+    }
+    pv_dev_unlock(&lk);
     handles_close(&h);
     return rc ? 1 : 0;
 }
@@ -149,6 +166,8 @@ int xl_network_attach_real(uint32_t domid, struct pv_device_nic *nic)
 {
     struct dev_handles h;
     struct pv_dev_opts o = { 0 };
+    struct pv_device_nic saved;
+    struct pv_dev_lock lk;
     uint8_t uuid[16];
     xen_domain_handle_t handle;
     xc_dominfo_t info;
@@ -157,13 +176,37 @@ int xl_network_attach_real(uint32_t domid, struct pv_device_nic *nic)
     log_setup();
     if (handles_open(&h))
         return 1;
+    /* What the user asked for, before defaults: libxl records that. */
+    if (pv_dev_struct_copy(&pv_desc_device_nic, &saved, nic)) {
+        handles_close(&h);
+        return 1;
+    }
+    if (pv_dev_lock(XCH(&h), domid, &lk)) {
+        rc = 1;
+        goto out;
+    }
     o.wait_state = hotplug_wait_state(&h, domid);
     if (xc_domain_getinfo(h.xch, domid, 1, &info) == 1 && info.domid == domid) {
         memcpy(handle, info.handle, sizeof(handle));
         memcpy(uuid, handle, sizeof(uuid));
         o.uuid = uuid;
     }
-    rc = pv_nic_add(h.xsh, (struct xc_interface_core *)h.xch, domid, nic, &o);
+    rc = pv_nic_add(h.xsh, XCH(&h), domid, nic, &o);
+    if (!rc) {
+        /* libxl__update_config_nic */
+        saved.devid = nic->devid;
+        saved.nictype = nic->nictype;
+        memcpy(saved.mac, nic->mac, sizeof(saved.mac));
+        if (pv_dev_config_add_nic(XCH(&h), domid, &saved)) {
+            PV_ERR((int)domid, "cannot record vif %d in the stored config; "
+                   "detaching it again", nic->devid);
+            pv_nic_remove(h.xsh, domid, nic->devid, 1);
+            rc = -1;
+        }
+    }
+    pv_dev_unlock(&lk);
+out:
+    pv_device_nic_dispose(&saved);
     handles_close(&h);
     return rc ? 1 : 0;
 }
@@ -175,8 +218,9 @@ int main_blockdetach(int argc, char **argv)
         { 0, 0, 0, 0 },
     };
     struct dev_handles h;
+    struct pv_dev_lock lk;
     uint32_t domid;
-    int opt, rc = 0, force = 0, devid;
+    int opt, rc = 0, force = 0, devid, r;
     char path[96], *be;
 
     while ((opt = xl_getopt(argc, argv, "f", opts, "block-detach", 2, &rc)) != -1) {
@@ -204,11 +248,24 @@ int main_blockdetach(int argc, char **argv)
         goto out;
     }
     free(be);
-    if (pv_disk_remove(h.xsh, domid, devid, force)) {
+    if (pv_dev_lock(XCH(&h), domid, &lk)) {
+        rc = 1;
+        goto out;
+    }
+    r = pv_disk_remove(h.xsh, domid, devid, force);
+    if (r == -ENOENT) {
+        /* someone else detached it while we waited for the lock */
+        fprintf(stderr, "Error: Device %s not connected.\n", argv[optind + 1]);
+        rc = 1;
+    } else if (r) {
         fprintf(stderr, "libxl_device_disk_%s failed.\n",
                 force ? "destroy" : "safe_remove");
         rc = 1;
     }
+    if (r != -ENOENT && pv_dev_config_remove(XCH(&h), domid, "vbd", devid))
+        PV_ERR((int)domid, "cannot drop disk %s from the stored config",
+               argv[optind + 1]);
+    pv_dev_unlock(&lk);
 out:
     handles_close(&h);
     return rc;
@@ -247,9 +304,10 @@ int main_networkdetach(int argc, char **argv)
 {
     struct dev_handles h;
     struct pv_dev_info *d = NULL;
+    struct pv_dev_lock lk;
     const char *spec;
     uint32_t domid;
-    int opt, rc = 0, i, n = 0, devid = -1;
+    int opt, rc = 0, i, n = 0, devid = -1, r;
 
     while ((opt = xl_getopt(argc, argv, "", NULL, "network-detach", 2, &rc)) != -1)
         if (opt == -2)
@@ -276,10 +334,21 @@ int main_networkdetach(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    if (pv_nic_remove(h.xsh, domid, devid, 0)) {
+    if (pv_dev_lock(XCH(&h), domid, &lk)) {
+        rc = 1;
+        goto out;
+    }
+    r = pv_nic_remove(h.xsh, domid, devid, 0);
+    if (r == -ENOENT) {
+        fprintf(stderr, "Unknown device %s.\n", spec);
+        rc = 1;
+    } else if (r) {
         fprintf(stderr, "libxl_device_nic_del failed.\n");
         rc = 1;
     }
+    if (r != -ENOENT && pv_dev_config_remove(XCH(&h), domid, "vif", devid))
+        PV_ERR((int)domid, "cannot drop vif %d from the stored config", devid);
+    pv_dev_unlock(&lk);
 out:
     free(d);
     handles_close(&h);

@@ -139,11 +139,11 @@ wait_console dev2 "PVTEST-INFO eth0 mac=00:16:3e:12:34:57" 1 || fail "dev2's eth
 
 # create failures leave nothing (no domain, node, loop device or port)
 host_state cf1
-guest_cfg bad1.cfg bad1 pv ""
+tinypv_cfg bad1.cfg bad1 pv "action=wait"   # fails before booting: a tiny kernel will do
 echo 'vif = [ "bridge=nosuchbr" ]' >> bad1.cfg
 "$XL" create bad1.cfg 2> err && fail "create with a missing bridge worked"
 cat err; grep -q "bridge nosuchbr does not exist" err || fail "unclear create error"
-guest_cfg bad2.cfg bad2 pv ""
+tinypv_cfg bad2.cfg bad2 pv "action=wait"
 echo 'disk = [ "/tmp/disk2.img,raw,xvda,r", "/tmp/nosuch.img,raw,xvdb,w" ]' >> bad2.cfg
 echo 'vif = [ "bridge=xenbr0" ]' >> bad2.cfg
 "$XL" create bad2.cfg 2> err && fail "create with a missing image worked"
