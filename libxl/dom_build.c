@@ -96,14 +96,16 @@ static int check_params(const struct pv_dom_params *p)
 
 /* Free memory check, so "not enough memory" is a clear message and not a
  * populate_physmap failure deep inside the builder. */
-static int check_free_memory(xc_interface *xch, const struct pv_dom_params *p)
+static int check_free_memory(xc_interface *xch, const struct pv_dom_params *p,
+                             xc_physinfo_t *info)
 {
-    xc_physinfo_t info = { 0 };
     uint64_t free_kb;
 
-    if (xc_physinfo(xch, &info) < 0)
+    if (xc_physinfo(xch, info) < 0) {
+        memset(info, 0, sizeof(*info));
         return 0;   /* let the builder report it */
-    free_kb = (uint64_t)info.free_pages * (XC_PAGE_SIZE / 1024);
+    }
+    free_kb = (uint64_t)info->free_pages * (XC_PAGE_SIZE / 1024);
     if (free_kb < p->target_kb) {
         PV_ERR(-1, "not enough free memory for domain \"%s\": need %llu MB, "
                "host has %llu MB free", p->name,
@@ -114,8 +116,10 @@ static int check_free_memory(xc_interface *xch, const struct pv_dom_params *p)
     return 0;
 }
 
+/* INFO: the host's physinfo as check_free_memory read it (zero if that
+ * failed), for the grant table version and HAP. */
 static int make_domain(xc_interface *xch, const struct pv_dom_params *p,
-                       uint32_t *domid)
+                       const xc_physinfo_t *info, uint32_t *domid)
 {
     struct xen_domctl_createdomain create = {
         .ssidref = 0,
@@ -125,17 +129,14 @@ static int make_domain(xc_interface *xch, const struct pv_dom_params *p,
         .max_maptrack_frames = -1,
         .cpupool_id = 0,
     };
-    xc_physinfo_t info = { 0 };
 
-    if (xc_physinfo(xch, &info) == 0) {
-        if (info.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2)
-            create.grant_opts = XEN_DOMCTL_GRANT_version(2);
-        else if (info.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v1)
-            create.grant_opts = XEN_DOMCTL_GRANT_version(1);
-    }
+    if (info->capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2)
+        create.grant_opts = XEN_DOMCTL_GRANT_version(2);
+    else if (info->capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v1)
+        create.grant_opts = XEN_DOMCTL_GRANT_version(1);
     if (p->type == PV_DOM_PVH) {
         create.flags |= XEN_DOMCTL_CDF_hvm;
-        if (info.capabilities & XEN_SYSCTL_PHYSCAP_hap)
+        if (info->capabilities & XEN_SYSCTL_PHYSCAP_hap)
             create.flags |= XEN_DOMCTL_CDF_hap;
         create.arch.emulation_flags = XEN_X86_EMU_LAPIC;
     }
@@ -275,6 +276,7 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     xc_interface *xch = (xc_interface *)hv->xch;
     struct pv_dom_xs_state st = { 0 };
     struct pv_dom_timing tm = { 0 };
+    xc_physinfo_t info;
     struct timeval tv;
     uint32_t domid = 0;
     int have_domain = 0;
@@ -291,10 +293,10 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
         PV_ERR(-1, "Domain with name \"%s\" already exists.", p->name);
         return -1;
     }
-    if (check_free_memory(xch, p))
+    if (check_free_memory(xch, p, &info))
         return -1;
 
-    if (make_domain(xch, p, &domid))
+    if (make_domain(xch, p, &info, &domid))
         return -1;
     have_domain = 1;
     st.domid = domid;
