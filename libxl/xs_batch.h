@@ -22,6 +22,9 @@ struct xs_batch {
     unsigned char *tolerate;    /* per queued request: ENOENT is fine */
     unsigned tol_cap;
     int oom;
+    /* replies are read in bulk: one read() for many small answers */
+    char in[4096];
+    size_t in_off, in_len;
 };
 
 /* Connect to xenstored's socket; -1 if there is none (use libxenstore). */
