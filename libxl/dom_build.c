@@ -6,9 +6,10 @@
  *   1. name check (caller holds the host lock, so no create can race us)
  *   2. xc_domain_create, max vcpus, maxmem, event channels, cpuid policy
  *   3. xc_dom_* builder: load kernel/ramdisk, populate memory, start info
- *   4. one xenstore transaction with the whole tree, then introduce the
- *      domain to xenstored (it must see the store ring only once the tree
- *      exists) and persist the userdata config.
+ *   4. one xenstore transaction with the whole tree, the userdata config,
+ *      then introduce the domain to xenstored (it must see the store ring
+ *      only once the tree exists, and nothing may fail after xenconsoled
+ *      has heard of the domain).
  * Any failure after step 2 goes through pv_dom_destroy(), the same path as
  * `xl destroy`, so a failed create cannot leave more behind than a destroy
  * would clean. */
@@ -315,14 +316,11 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     if (fail_at("xenstore") || pv_dom_xs_write(hv->xsh, p, &st))
         goto fail;
     tm.xs_tree_ms = now_ms() - t1;
-    if (fail_at("introduce") ||
-        !xs_introduce_domain(hv->xsh, domid, st.store_mfn, st.store_port)) {
-        PV_ERR((int)domid, "xenstored refused to introduce the domain: %s",
-               strerror(errno));
-        goto fail;
-    }
-    tm.xs_ms = now_ms() - t1;
 
+    /* The userdata before the introduction: once xenstored announces the
+     * domain, xenconsoled writes console/tty into its tree, and a failure
+     * after that point would race it (a destroy that removed the tree
+     * first left that one node behind). */
     t1 = now_ms();
     json = p->json ? NULL : pv_dom_params_json(p, domid);
     if (!p->json && !json) {
@@ -337,6 +335,15 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     free(json);
     json = NULL;
     tm.userdata_ms = now_ms() - t1;
+
+    t1 = now_ms();
+    if (fail_at("introduce") ||
+        !xs_introduce_domain(hv->xsh, domid, st.store_mfn, st.store_port)) {
+        PV_ERR((int)domid, "xenstored refused to introduce the domain: %s",
+               strerror(errno));
+        goto fail;
+    }
+    tm.xs_ms = tm.xs_tree_ms + (now_ms() - t1);
     tm.total_ms = now_ms() - t0;
     if (t)
         *t = tm;
