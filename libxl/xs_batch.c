@@ -280,6 +280,11 @@ void xs_batch_read(struct xs_batch *b, const char *path)
     queue_path(b, XS_READ, 1, path);
 }
 
+void xs_batch_directory(struct xs_batch *b, const char *path)
+{
+    queue_path(b, XS_DIRECTORY, 1, path);
+}
+
 void xs_batch_set_perms(struct xs_batch *b, const char *path,
                         const struct xs_permissions *perms, int n)
 {

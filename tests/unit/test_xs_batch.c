@@ -83,17 +83,18 @@ static void requests_are_encoded_as_libxenstore_does(void **state)
     char **rep = NULL;
     unsigned n = 0;
     int sv[2];
-    pthread_t th = start(&b, sv, 5);
+    pthread_t th = start(&b, sv, 6);
 
     xs_batch_write(&b, "/a/b", "hello");
     xs_batch_mkdir(&b, "/a/c");
     xs_batch_set_perms(&b, "/a/c", perms, 2);
     xs_batch_rm(&b, "/gone");           /* ENOENT is tolerated for rm */
     xs_batch_read(&b, "/a/b");
+    xs_batch_directory(&b, "/a");
     assert_int_equal(xs_batch_flush(&b, &rep, &n), 0);
     pthread_join(th, NULL);
 
-    assert_int_equal(n_seen, 5);
+    assert_int_equal(n_seen, 6);
     assert_int_equal(seen[0].h.type, XS_WRITE);
     assert_int_equal(seen[0].h.tx_id, 7);
     assert_int_equal(seen[0].h.len, 5 + 5);        /* "/a/b\0hello", no NUL */
@@ -105,7 +106,10 @@ static void requests_are_encoded_as_libxenstore_does(void **state)
     assert_memory_equal(seen[2].body, "/a/c\0n0\0r5\0", 11);
     assert_int_equal(seen[3].h.type, XS_RM);
     assert_int_equal(seen[4].h.type, XS_READ);
-    assert_int_equal(n, 5);
+    assert_int_equal(seen[5].h.type, XS_DIRECTORY);
+    assert_int_equal(seen[5].h.len, 3);             /* "/a\0" */
+    assert_memory_equal(seen[5].body, "/a", 3);
+    assert_int_equal(n, 6);
     assert_null(rep[3]);
     assert_string_equal(rep[4], "value");
     for (unsigned i = 0; i < n; i++)
