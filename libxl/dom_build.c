@@ -37,14 +37,6 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static uint32_t read_tool_domid(struct xs_handle *xsh, const char *path)
-{
-    char *v = xs_read(xsh, XBT_NULL, path, NULL);
-    uint32_t d = v ? (uint32_t)strtoul(v, NULL, 10) : 0;
-    free(v);
-    return d;
-}
-
 /* Test hook: PVSTACK_FAIL_AT=STEP makes create fail at that step, so the
  * e2e tests can prove every failure path cleans up (xenstore errors cannot
  * be provoked from outside). */
@@ -164,8 +156,6 @@ static int build_pre(xc_interface *xch, struct xs_handle *xsh,
         PV_ERR((int)d, "couldn't set max memory: %s", strerror(errno));
         return -1;
     }
-    st->store_domid = read_tool_domid(xsh, "/tool/xenstored/domid");
-    st->console_domid = read_tool_domid(xsh, "/tool/xenconsoled/domid");
     r = xc_evtchn_alloc_unbound(xch, d, st->store_domid);
     if (r < 0) {
         PV_ERR((int)d, "xenstore event channel: %s", strerror(errno));
@@ -290,7 +280,9 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
         PV_ERR(-1, "type=\"pvh\" is not supported yet by this builder");
         return -1;
     }
-    if (pv_dom_xs_name_taken(hv->xsh, p->name, ~0u)) {
+    /* also learns the xenstored and xenconsoled domains for build_pre */
+    if (pv_dom_xs_precheck(hv->xsh, p->name, &st.store_domid,
+                           &st.console_domid)) {
         PV_ERR(-1, "Domain with name \"%s\" already exists.", p->name);
         return -1;
     }
