@@ -102,6 +102,7 @@ int xl_create_from_params(struct pv_dom_params *p,
         return 1;
     xl_phase("open");
     lock = pv_host_lock();
+    xl_phase("locked");
     if (lock < 0) {
         pv_hv_close(&hv);
         return 1;

@@ -81,10 +81,13 @@ measure() {
     # (its steps above), monitor = monitor forked; the rest to the total
     # is exit and the clock read.
     printf "         ours, phase ends:"
-    for k in main config open created closed monitor; do
+    for k in main config open locked created closed monitor; do
         printf " %s %s," $k "$(grep -o "phases:.*" $W/steps | grep -o " $k [0-9.]*" | awk '{print $2}' | median)"
     done
     printf " (timer floor: /bin/true %s ms)\n" "$(median < $W/floor)"
+    # every run's own figures, for a breakdown not made of separate medians
+    { echo "== $2"; paste $W/ours.c $W/debian.c; grep "created\|phases" $W/steps; } \
+        >> /results/create-runs.txt
 }
 
 echo "== bench/create: median of $N, sandbox Xen 4.17 under QEMU TCG"
