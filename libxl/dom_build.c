@@ -6,9 +6,10 @@
  *   1. name check (caller holds the host lock, so no create can race us)
  *   2. xc_domain_create, max vcpus, maxmem, event channels, cpuid policy
  *   3. xc_dom_* builder: load kernel/ramdisk, populate memory, start info
- *   4. one xenstore transaction with the whole tree, then introduce the
- *      domain to xenstored (it must see the store ring only once the tree
- *      exists) and persist the userdata config.
+ *   4. one xenstore transaction with the whole tree, the userdata config,
+ *      then introduce the domain to xenstored (it must see the store ring
+ *      only once the tree exists, and nothing may fail after xenconsoled
+ *      has heard of the domain).
  * Any failure after step 2 goes through pv_dom_destroy(), the same path as
  * `xl destroy`, so a failed create cannot leave more behind than a destroy
  * would clean. */
@@ -35,14 +36,6 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static uint32_t read_tool_domid(struct xs_handle *xsh, const char *path)
-{
-    char *v = xs_read(xsh, XBT_NULL, path, NULL);
-    uint32_t d = v ? (uint32_t)strtoul(v, NULL, 10) : 0;
-    free(v);
-    return d;
 }
 
 /* Test hook: PVSTACK_FAIL_AT=STEP makes create fail at that step, so the
@@ -97,14 +90,16 @@ static int check_params(const struct pv_dom_params *p)
 
 /* Free memory check, so "not enough memory" is a clear message and not a
  * populate_physmap failure deep inside the builder. */
-static int check_free_memory(xc_interface *xch, const struct pv_dom_params *p)
+static int check_free_memory(xc_interface *xch, const struct pv_dom_params *p,
+                             xc_physinfo_t *info)
 {
-    xc_physinfo_t info = { 0 };
     uint64_t free_kb;
 
-    if (xc_physinfo(xch, &info) < 0)
+    if (xc_physinfo(xch, info) < 0) {
+        memset(info, 0, sizeof(*info));
         return 0;   /* let the builder report it */
-    free_kb = (uint64_t)info.free_pages * (XC_PAGE_SIZE / 1024);
+    }
+    free_kb = (uint64_t)info->free_pages * (XC_PAGE_SIZE / 1024);
     if (free_kb < p->target_kb) {
         PV_ERR(-1, "not enough free memory for domain \"%s\": need %llu MB, "
                "host has %llu MB free", p->name,
@@ -115,8 +110,10 @@ static int check_free_memory(xc_interface *xch, const struct pv_dom_params *p)
     return 0;
 }
 
+/* INFO: the host's physinfo as check_free_memory read it (zero if that
+ * failed), for the grant table version and HAP. */
 static int make_domain(xc_interface *xch, const struct pv_dom_params *p,
-                       uint32_t *domid)
+                       const xc_physinfo_t *info, uint32_t *domid)
 {
     struct xen_domctl_createdomain create = {
         .ssidref = 0,
@@ -126,17 +123,14 @@ static int make_domain(xc_interface *xch, const struct pv_dom_params *p,
         .max_maptrack_frames = -1,
         .cpupool_id = 0,
     };
-    xc_physinfo_t info = { 0 };
 
-    if (xc_physinfo(xch, &info) == 0) {
-        if (info.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2)
-            create.grant_opts = XEN_DOMCTL_GRANT_version(2);
-        else if (info.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v1)
-            create.grant_opts = XEN_DOMCTL_GRANT_version(1);
-    }
+    if (info->capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2)
+        create.grant_opts = XEN_DOMCTL_GRANT_version(2);
+    else if (info->capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v1)
+        create.grant_opts = XEN_DOMCTL_GRANT_version(1);
     if (p->type == PV_DOM_PVH) {
         create.flags |= XEN_DOMCTL_CDF_hvm;
-        if (info.capabilities & XEN_SYSCTL_PHYSCAP_hap)
+        if (info->capabilities & XEN_SYSCTL_PHYSCAP_hap)
             create.flags |= XEN_DOMCTL_CDF_hap;
         create.arch.emulation_flags = XEN_X86_EMU_LAPIC;
     }
@@ -163,8 +157,6 @@ static int build_pre(xc_interface *xch, struct xs_handle *xsh,
         PV_ERR((int)d, "couldn't set max memory: %s", strerror(errno));
         return -1;
     }
-    st->store_domid = read_tool_domid(xsh, "/tool/xenstored/domid");
-    st->console_domid = read_tool_domid(xsh, "/tool/xenconsoled/domid");
     r = xc_evtchn_alloc_unbound(xch, d, st->store_domid);
     if (r < 0) {
         PV_ERR((int)d, "xenstore event channel: %s", strerror(errno));
@@ -278,6 +270,7 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     xc_interface *xch = (xc_interface *)hv->xch;
     struct pv_dom_xs_state st = { 0 };
     struct pv_dom_timing tm = { 0 };
+    xc_physinfo_t info;
     struct timeval tv;
     uint32_t domid = 0;
     int have_domain = 0;
@@ -286,14 +279,16 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
 
     if (check_params(p))
         return -1;
-    if (pv_dom_xs_name_taken(hv->xsh, p->name, ~0u)) {
+    /* also learns the xenstored and xenconsoled domains for build_pre */
+    if (pv_dom_xs_precheck(hv->xsh, p->name, &st.store_domid,
+                           &st.console_domid)) {
         PV_ERR(-1, "Domain with name \"%s\" already exists.", p->name);
         return -1;
     }
-    if (check_free_memory(xch, p))
+    if (check_free_memory(xch, p, &info))
         return -1;
 
-    if (make_domain(xch, p, &domid))
+    if (make_domain(xch, p, &info, &domid))
         return -1;
     have_domain = 1;
     st.domid = domid;
@@ -313,14 +308,11 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     if (fail_at("xenstore") || pv_dom_xs_write(hv->xsh, p, &st))
         goto fail;
     tm.xs_tree_ms = now_ms() - t1;
-    if (fail_at("introduce") ||
-        !xs_introduce_domain(hv->xsh, domid, st.store_mfn, st.store_port)) {
-        PV_ERR((int)domid, "xenstored refused to introduce the domain: %s",
-               strerror(errno));
-        goto fail;
-    }
-    tm.xs_ms = now_ms() - t1;
 
+    /* The userdata before the introduction: once xenstored announces the
+     * domain, xenconsoled writes console/tty into its tree, and a failure
+     * after that point would race it (a destroy that removed the tree
+     * first left that one node behind). */
     t1 = now_ms();
     json = p->json ? NULL : pv_dom_params_json(p, domid);
     if (!p->json && !json) {
@@ -335,6 +327,15 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     free(json);
     json = NULL;
     tm.userdata_ms = now_ms() - t1;
+
+    t1 = now_ms();
+    if (fail_at("introduce") ||
+        !xs_introduce_domain(hv->xsh, domid, st.store_mfn, st.store_port)) {
+        PV_ERR((int)domid, "xenstored refused to introduce the domain: %s",
+               strerror(errno));
+        goto fail;
+    }
+    tm.xs_ms = tm.xs_tree_ms + (now_ms() - t1);
     tm.total_ms = now_ms() - t0;
     if (t)
         *t = tm;

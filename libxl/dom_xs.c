@@ -388,6 +388,66 @@ int pv_dom_xs_name_taken(struct xs_handle *xsh, const char *name, uint32_t skip)
     return taken;
 }
 
+static uint32_t tool_domid(struct xs_handle *xsh, const char *path)
+{
+    char *v = xs_read(xsh, XBT_NULL, path, NULL);
+    uint32_t d = v ? (uint32_t)strtoul(v, NULL, 10) : 0;
+
+    free(v);
+    return d;
+}
+
+int pv_dom_xs_precheck(struct xs_handle *xsh, const char *name,
+                       uint32_t *store_domid, uint32_t *console_domid)
+{
+    struct xs_batch raw;
+    char **rep = NULL, **names = NULL;
+    unsigned n = 0, got = 0, i;
+    const char *d;
+    int taken = 0;
+
+    if (xs_batch_open(&raw))
+        goto fallback;
+    xs_batch_directory(&raw, "/local/domain");
+    xs_batch_read(&raw, "/tool/xenstored/domid");
+    xs_batch_read(&raw, "/tool/xenconsoled/domid");
+    if (xs_batch_flush(&raw, &rep, &n) || n != 3)
+        goto fallback_close;    /* e.g. E2BIG: a list too long for one reply */
+    for (d = rep[0]; d && *d; d += strlen(d) + 1) {
+        char path[64];
+
+        snprintf(path, sizeof(path), "/local/domain/%s/name", d);
+        xs_batch_read(&raw, path);
+    }
+    if (xs_batch_flush(&raw, &names, &got))
+        goto fallback_close;
+    for (i = 0; i < got; i++) {
+        if (names[i] && !strcmp(names[i], name))
+            taken = 1;
+        free(names[i]);
+    }
+    free(names);
+    *store_domid = rep[1] ? (uint32_t)strtoul(rep[1], NULL, 10) : 0;
+    *console_domid = rep[2] ? (uint32_t)strtoul(rep[2], NULL, 10) : 0;
+    for (i = 0; i < n; i++)
+        free(rep[i]);
+    free(rep);
+    xs_batch_close(&raw);
+    return taken;
+
+fallback_close:
+    if (rep) {
+        for (i = 0; i < n; i++)
+            free(rep[i]);
+        free(rep);
+    }
+    xs_batch_close(&raw);
+fallback:
+    *store_domid = tool_domid(xsh, "/tool/xenstored/domid");
+    *console_domid = tool_domid(xsh, "/tool/xenconsoled/domid");
+    return pv_dom_xs_name_taken(xsh, name, ~0u);
+}
+
 static void rm_logged(struct xs_handle *xsh, xs_transaction_t t,
                       const char *path, uint32_t domid)
 {

@@ -20,6 +20,14 @@ struct pv_dom_xs_state {
 int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
                     const struct pv_dom_xs_state *st);
 
+/* Before a create: 1 if a domain is named NAME, else 0 with the domids of
+ * xenstored's and xenconsoled's domains (/tool/.../domid, 0 if unset) in
+ * *STORE_DOMID and *CONSOLE_DOMID.  Two pipelined bursts on one connection
+ * (the domain list with both ids, then every name) where libxenstore
+ * would take a round trip per node. */
+int pv_dom_xs_precheck(struct xs_handle *xsh, const char *name,
+                       uint32_t *store_domid, uint32_t *console_domid);
+
 /* True if some domain other than SKIP is named NAME (xenstore's view). */
 int pv_dom_xs_name_taken(struct xs_handle *xsh, const char *name,
                          uint32_t skip);

@@ -67,20 +67,34 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-static int read_all(int fd, void *buf, size_t len)
+/* LEN bytes of the reply stream, through the input buffer: a burst of 80
+ * replies costs a few read() calls instead of two per reply. */
+static int read_all(struct xs_batch *b, void *buf, size_t len)
 {
     char *p = buf;
 
     while (len) {
-        ssize_t r = read(fd, p, len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0)
-            errno = ECONNRESET;
-        if (r <= 0)
-            return -1;
-        p += r;
-        len -= r;
+        size_t n;
+
+        if (b->in_off == b->in_len) {
+            ssize_t r = read(b->fd, b->in, sizeof(b->in));
+
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r == 0)
+                errno = ECONNRESET;
+            if (r <= 0)
+                return -1;
+            b->in_off = 0;
+            b->in_len = (size_t)r;
+        }
+        n = b->in_len - b->in_off;
+        if (n > len)
+            n = len;
+        memcpy(p, b->in + b->in_off, n);
+        b->in_off += n;
+        p += n;
+        len -= n;
     }
     return 0;
 }
@@ -112,7 +126,7 @@ static int read_reply(struct xs_batch *b, char **out, size_t *out_len)
 
     if (out)
         *out = NULL;
-    if (read_all(b->fd, &h, sizeof(h)))
+    if (read_all(b, &h, sizeof(h)))
         return -1;
     if (h.len > XENSTORE_PAYLOAD_MAX) {
         errno = EPROTO;
@@ -123,7 +137,7 @@ static int read_reply(struct xs_batch *b, char **out, size_t *out_len)
         errno = ENOMEM;
         return -1;
     }
-    if (read_all(b->fd, body, h.len)) {
+    if (read_all(b, body, h.len)) {
         free(body);
         return -1;
     }
@@ -264,6 +278,11 @@ void xs_batch_rm(struct xs_batch *b, const char *path)
 void xs_batch_read(struct xs_batch *b, const char *path)
 {
     queue_path(b, XS_READ, 1, path);
+}
+
+void xs_batch_directory(struct xs_batch *b, const char *path)
+{
+    queue_path(b, XS_DIRECTORY, 1, path);
 }
 
 void xs_batch_set_perms(struct xs_batch *b, const char *path,

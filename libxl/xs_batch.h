@@ -22,6 +22,9 @@ struct xs_batch {
     unsigned char *tolerate;    /* per queued request: ENOENT is fine */
     unsigned tol_cap;
     int oom;
+    /* replies are read in bulk: one read() for many small answers */
+    char in[4096];
+    size_t in_off, in_len;
 };
 
 /* Connect to xenstored's socket; -1 if there is none (use libxenstore). */
@@ -45,6 +48,9 @@ void xs_batch_rm(struct xs_batch *b, const char *path);   /* ENOENT ok */
 void xs_batch_set_perms(struct xs_batch *b, const char *path,
                         const struct xs_permissions *perms, int n);
 void xs_batch_read(struct xs_batch *b, const char *path); /* ENOENT ok */
+/* The reply is the children's names, each NUL-terminated, and one more
+ * NUL after the last (an empty string ends the list).  ENOENT ok. */
+void xs_batch_directory(struct xs_batch *b, const char *path);
 
 /* Send everything queued and read every reply.  Returns 0 if all succeeded
  * (ENOENT allowed where noted), else -1 with errno of the first failure.

@@ -9,6 +9,7 @@
  * which prints the bare libxl_domain_config) or hands it to
  * xl_create_real. */
 #include "xl/create.h"
+#include "xl/domain_create.h"
 #include "xl/xl.h"
 
 #include "libxl/cfg.h"
@@ -135,6 +136,7 @@ int main_create(int argc, char **argv)
         goto out;
     }
     have_config = true;
+    xl_phase("config");
     if (!o.ignore_global_affinity_masks &&
         pv_xl_conf_apply_affinity_masks(&conf, &d, stderr)) {
         rc = 1;

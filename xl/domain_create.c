@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <xenctrl.h>
 
@@ -37,6 +38,49 @@ int xl_console_exec(uint32_t domid, const char *type, int num)
     execl(path, path, d, "--num", n, "--type", type, (char *)NULL);
     fprintf(stderr, "xl: cannot run %s: %s\n", path, strerror(errno));
     return 1;
+}
+
+/* Wall-clock phases of one `xl create`, for bench/create.  PVSTACK_T0 is
+ * the caller's CLOCK_MONOTONIC in ns taken just before it started us (the
+ * bench reads /proc/timer_list, the same clock), so the first mark, taken
+ * by a constructor before main, is the cost of exec and dynamic loading.
+ * The marks are printed to stderr at exit; without PVSTACK_T0 nothing is
+ * recorded. */
+#define MAX_PHASES 12
+static struct { const char *what; double ms; } phases[MAX_PHASES];
+static int n_phases;
+static double phase_t0_ms = -1;
+
+static void phases_print(void)
+{
+    int i;
+
+    fprintf(stderr, "phases:");
+    for (i = 0; i < n_phases; i++)
+        fprintf(stderr, " %s %.1f ms,", phases[i].what, phases[i].ms);
+    fprintf(stderr, "\n");
+}
+
+void xl_phase(const char *what)
+{
+    struct timespec ts;
+
+    if (phase_t0_ms < 0 || n_phases >= MAX_PHASES)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    phases[n_phases].what = what;
+    phases[n_phases++].ms = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6 - phase_t0_ms;
+}
+
+__attribute__((constructor)) static void phase_start(void)
+{
+    const char *t0 = getenv("PVSTACK_T0");
+
+    if (!t0 || !*t0)
+        return;
+    phase_t0_ms = strtod(t0, NULL) / 1e6;
+    xl_phase("main");
+    atexit(phases_print);
 }
 
 /* The config being created by xl_create_real, for its disks and nics
@@ -57,13 +101,16 @@ int xl_create_from_params(struct pv_dom_params *p,
     }
     if (pv_hv_open(&hv))
         return 1;
+    xl_phase("open");
     lock = pv_host_lock();
+    xl_phase("locked");
     if (lock < 0) {
         pv_hv_close(&hv);
         return 1;
     }
     r = pv_dom_create(&hv, p, &domid, &tm);
     pv_host_unlock(lock);
+    xl_phase("created");
     if (r) {
         fprintf(stderr, "Failed to create domain \"%s\": nothing was left "
                 "behind.\n", p->name ? p->name : "");
@@ -102,6 +149,7 @@ int xl_create_from_params(struct pv_dom_params *p,
         return 1;
     }
     pv_hv_close(&hv);
+    xl_phase("closed");
 
     if (f->foreground && !f->no_monitor)
         return pv_monitor_run(p, domid) ? 1 : 0;
@@ -109,6 +157,7 @@ int xl_create_from_params(struct pv_dom_params *p,
         fprintf(stderr, "xl: warning: domain %u is running without a "
                 "monitor; on_poweroff/on_reboot actions will not happen\n",
                 domid);
+    xl_phase("monitor");
     if (f->console)
         return xl_console_exec(domid, "pv", 0);
     return 0;

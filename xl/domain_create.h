@@ -24,6 +24,10 @@ struct pv_domain_config;
 int xl_params_from_config(const struct pv_domain_config *c,
                           struct pv_dom_params *p);
 
+/* Mark the end of a phase of `xl create` (see PVSTACK_T0 in
+ * xl/domain_create.c); a no-op unless the bench asked for timings. */
+void xl_phase(const char *what);
+
 /* exec xenconsole for DOMID (does not return on success). */
 int xl_console_exec(uint32_t domid, const char *type, int num);
 

@@ -63,13 +63,21 @@ while [ $n -lt 150 ]; do
 done
 "$REF_XL" list | tee l.out
 grep -q '^rr1-[0-9]*T[0-9]*Z ' l.out || fail "no preserved rr1-<time> domain"
-# the restarted rr1 powers off again and is renamed again; clean up until
-# none is left (a monitor caught mid-restart makes one more)
-n=0
-while [ $n -lt 10 ] && "$REF_XL" list | grep -q '^rr1'; do
-    for d in $("$REF_XL" list | awk '/^rr1/ {print $2}'); do "$XL" destroy $d; done
+# the restarted rr1 powers off again and is renamed again, as fast as a
+# create goes: destroy until no rr1 is seen twice in a row, a second apart
+# (one check can fall between a preserve and the next restart)
+n=0; empty=0
+while [ $n -lt 40 ] && [ $empty -lt 2 ]; do
+    ids=$("$REF_XL" list | awk '/^rr1/ {print $2}')
+    if [ -z "$ids" ]; then
+        empty=$((empty + 1))
+    else
+        empty=0
+        for d in $ids; do "$XL" destroy $d 2>/dev/null; done
+    fi
     sleep 1; n=$((n + 1))
 done
+[ $empty -ge 2 ] || fail "rr1 domains kept coming back"
 
 # watchdog -> destroy
 tiny_cfg wd.cfg wd1 "action=watchdog watchdog=2"

@@ -83,17 +83,18 @@ static void requests_are_encoded_as_libxenstore_does(void **state)
     char **rep = NULL;
     unsigned n = 0;
     int sv[2];
-    pthread_t th = start(&b, sv, 5);
+    pthread_t th = start(&b, sv, 6);
 
     xs_batch_write(&b, "/a/b", "hello");
     xs_batch_mkdir(&b, "/a/c");
     xs_batch_set_perms(&b, "/a/c", perms, 2);
     xs_batch_rm(&b, "/gone");           /* ENOENT is tolerated for rm */
     xs_batch_read(&b, "/a/b");
+    xs_batch_directory(&b, "/a");
     assert_int_equal(xs_batch_flush(&b, &rep, &n), 0);
     pthread_join(th, NULL);
 
-    assert_int_equal(n_seen, 5);
+    assert_int_equal(n_seen, 6);
     assert_int_equal(seen[0].h.type, XS_WRITE);
     assert_int_equal(seen[0].h.tx_id, 7);
     assert_int_equal(seen[0].h.len, 5 + 5);        /* "/a/b\0hello", no NUL */
@@ -105,7 +106,10 @@ static void requests_are_encoded_as_libxenstore_does(void **state)
     assert_memory_equal(seen[2].body, "/a/c\0n0\0r5\0", 11);
     assert_int_equal(seen[3].h.type, XS_RM);
     assert_int_equal(seen[4].h.type, XS_READ);
-    assert_int_equal(n, 5);
+    assert_int_equal(seen[5].h.type, XS_DIRECTORY);
+    assert_int_equal(seen[5].h.len, 3);             /* "/a\0" */
+    assert_memory_equal(seen[5].body, "/a", 3);
+    assert_int_equal(n, 6);
     assert_null(rep[3]);
     assert_string_equal(rep[4], "value");
     for (unsigned i = 0; i < n; i++)
@@ -132,11 +136,82 @@ static void a_refused_write_fails_the_flush(void **state)
     xs_batch_close(&b);
 }
 
+/* Replies arrive however the socket splits them: all of a burst in one
+ * segment, or a byte at a time; two near-maximal payloads make the burst
+ * larger than the client's input buffer. */
+static int dribble;
+
+static void *fake_bulk_xenstored(void *arg)
+{
+    static char out[3 * (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)];
+    int fd = *(int *)arg;
+    size_t len = 0, off;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        struct xsd_sockmsg h, r = { 0 };
+        char body[64];
+
+        if (read(fd, &h, sizeof(h)) != sizeof(h) || h.len > sizeof(body) ||
+            read(fd, body, h.len) != (ssize_t)h.len)
+            return NULL;
+        r.type = h.type;
+        r.req_id = h.req_id;
+        r.len = i < 2 ? 4000 : 2;
+        memcpy(out + len, &r, sizeof(r));
+        len += sizeof(r);
+        if (i < 2)
+            memset(out + len, i ? 'x' : 'a', r.len);
+        else
+            memcpy(out + len, "c", 2);
+        len += r.len;
+    }
+    for (off = 0; off < len; off += dribble ? 1 : len)
+        if (write(fd, out + off, dribble ? 1 : len) < 0)
+            return NULL;
+    return NULL;
+}
+
+static void replies_are_parsed_whatever_the_segmentation(void **state)
+{
+    for (dribble = 0; dribble < 2; dribble++) {
+        struct xs_batch b;
+        char **rep = NULL;
+        unsigned n = 0, i;
+        int sv[2];
+        pthread_t th;
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        memset(&b, 0, sizeof(b));
+        b.fd = sv[0];
+        assert_int_equal(pthread_create(&th, NULL, fake_bulk_xenstored,
+                                        &sv[1]), 0);
+        xs_batch_read(&b, "/a");
+        xs_batch_read(&b, "/big");
+        xs_batch_read(&b, "/c");
+        assert_int_equal(xs_batch_flush(&b, &rep, &n), 0);
+        pthread_join(th, NULL);
+        assert_int_equal(n, 3);
+        assert_int_equal(strlen(rep[0]), 4000);
+        assert_int_equal(strspn(rep[0], "a"), 4000);
+        assert_int_equal(strlen(rep[1]), 4000);
+        assert_int_equal(strspn(rep[1], "x"), 4000);
+        assert_string_equal(rep[2], "c");
+        assert_int_equal(b.in_off, b.in_len);   /* nothing left unread */
+        for (i = 0; i < n; i++)
+            free(rep[i]);
+        free(rep);
+        close(sv[1]);
+        xs_batch_close(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(requests_are_encoded_as_libxenstore_does),
         cmocka_unit_test(a_refused_write_fails_the_flush),
+        cmocka_unit_test(replies_are_parsed_whatever_the_segmentation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
