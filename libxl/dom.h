@@ -35,6 +35,8 @@ enum pv_dom_action {
     PV_ACT_SOFT_RESET,
 };
 
+struct pv_domain_build_info;
+
 struct pv_dom_params {
     char *name;
     uint8_t uuid[16];
@@ -48,6 +50,10 @@ struct pv_dom_params {
     uint64_t max_kb;        /* maxmem= (>= target) */
     enum pv_dom_action on_poweroff, on_reboot, on_crash, on_watchdog;
     char *json;             /* libxl-json userdata to persist (NULL: minimal) */
+    /* Affinity and scheduler params a restart applies again, as xl's
+     * restart re-runs the whole create (borrowed, never freed here: the
+     * monitor is forked from the create that owns it; NULL: none). */
+    const struct pv_domain_build_info *b_info;
 };
 
 void pv_dom_params_init(struct pv_dom_params *p);

@@ -5,6 +5,7 @@
  * (handles are not fork-safe) and keeps the build params for restarts. */
 #include "libxl/devices.h"
 #include "libxl/dom.h"
+#include "libxl/dom_sched.h"
 #include "libxl/dom_xs.h"
 #include "libxl/log.h"
 
@@ -190,6 +191,13 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
             uint32_t nd;
 
             r = pv_dom_create(&hv, p, &nd, NULL);
+            if (r == 0 && p->b_info &&
+                pv_dom_sched_apply(&hv, nd, p->b_info)) {
+                mlog("the affinity or scheduler parameters of domain %s "
+                     "could not be applied", p->name);
+                pv_dom_destroy(&hv, nd);
+                r = -1;
+            }
             if (r == 0 && (devs.num_disks || devs.num_nics)) {
                 struct pv_dev_opts o = { .uuid = p->uuid };
 

@@ -99,6 +99,7 @@ int xl_create_from_params(struct pv_dom_params *p,
         fprintf(stderr, "xl: cannot generate a uuid\n");
         return 1;
     }
+    p->b_info = create_cfg ? &create_cfg->b_info : NULL;
     if (pv_hv_open(&hv))
         return 1;
     xl_phase("open");

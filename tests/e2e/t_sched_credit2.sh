@@ -15,7 +15,7 @@ same() {
     [ "$_a" = "$_b" ] || fail "xl $*: exit $_a, Debian's xl $_b"
 }
 
-tiny_cfg s2.cfg s2 "action=wait" 'vcpus = 2' 'cpu_weight = 512' 'cap = 50'
+tiny_cfg s2.cfg s2 "action=wait" 'vcpus = 2' 'cpu_weight = 512' 'cap = 50' 'cpus = "1"'
 run "$XL" create s2.cfg || fail "create failed"
 "$REF_XL" sched-credit2 -d s2 | grep -q "^s2 .* 512   50$" ||
     fail "weight/cap not applied: $("$REF_XL" sched-credit2 -d s2)"
@@ -60,6 +60,24 @@ same sched-credit -s -t 10
 same sched-credit -s -d s2
 same sched-credit -t 5
 same sched-credit -w 5
+
+# a restart re-runs the create, as xl's does: the config's weight, cap and
+# hard affinity come back although they were changed at run time
+run "$XL" vcpu-pin s2 all all || fail "vcpu-pin failed"
+"$REF_XL" vcpu-list s2 | grep -q ' 1 / all$' && fail "vcpu-pin did not change the affinity"
+id1=$(domid_of s2)
+run "$XL" reboot s2 || fail "reboot failed"
+n=0
+while [ $n -lt 100 ]; do
+    id2=$(domid_of s2)
+    [ -n "$id2" ] && [ "$id2" != "$id1" ] && break
+    sleep 0.2; n=$((n + 1))
+done
+[ -n "$id2" ] && [ "$id2" != "$id1" ] || fail "s2 did not come back with a new domid"
+"$REF_XL" sched-credit2 -d s2 | grep -q "^s2 .* 512   50$" ||
+    fail "restart lost weight/cap: $("$REF_XL" sched-credit2 -d s2)"
+"$REF_XL" vcpu-list s2 | tee vl.out
+[ "$(grep -c ' 1 / all$' vl.out)" = 2 ] || fail "restart lost cpus=\"1\""
 
 # a weight libxl refuses fails the create and leaves nothing
 warm_up
