@@ -9,7 +9,7 @@
 # clean.  Empty /libxl and /vm parents are not leaks: libxl keeps them.
 E2E=${PVSTACK:-/pvstack}/tests/e2e
 OUT=$RESULTS/e2e
-TEST_TIMEOUT=${E2E_TEST_TIMEOUT:-180}
+TEST_TIMEOUT=${E2E_TEST_TIMEOUT:-300}
 mkdir -p "$OUT"
 : > "$OUT/summary"
 

@@ -12,7 +12,7 @@ job=$(mktemp)
 trap 'rm -f "$job"' EXIT
 printf 'exec sh /pvstack/tests/e2e/harness.sh %s\n' "$*" > "$job"
 
-"$repo/tools/sandbox" run --name e2e --timeout "${E2E_TIMEOUT:-900}" "$job"
+"$repo/tools/sandbox" run --name e2e --timeout "${E2E_TIMEOUT:-1800}" "$job"
 rc=$?
 summary=$res/e2e/summary
 if [ ! -f "$summary" ]; then
