@@ -252,6 +252,13 @@ int qcow2__resize_l1(struct qcow2 *q, uint32_t new_size);
 /* ---- qcow2_compress.c -------------------------------------------------- */
 int qcow2__decompress(struct qcow2 *q, void *dst, const void *src, size_t slen);
 long qcow2__compress(struct qcow2 *q, void *dst, size_t cap, const void *src);
+/* Raw deflate of LEN bytes with back-references of at most 4096 bytes (what
+ * QEMU reads).  Returns the length, 0 if it does not fit in CAP, or -errno. */
+long qcow2__deflate(void *dst, size_t cap, const void *src, size_t len);
+/* The deflate implementation in use: "isal" or "zlib" (PVIMG_DEFLATE). */
+const char *qcow2__deflate_name(void);
+/* Switch implementation ("isal", "zlib"); -ENOTSUP if not built in. */
+int qcow2__deflate_use(const char *name);
 /* Host byte offset and byte length of a compressed descriptor. */
 void qcow2__cdesc(struct qcow2 *q, uint64_t l2e, uint64_t *off, uint64_t *len);
 

@@ -2,7 +2,7 @@
 IMGDRV := $(BUILD)/tools/imgdrv
 $(IMGDRV): $(OBJ)/tests/img/imgdrv.o $(LIBPVBLK) $(LIBPVXL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBPVBLK) $(LIBPVXL) -lz -lzstd -lpthread
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBPVBLK) $(LIBPVXL) -lz -lzstd $(ISAL_LIBS) -lpthread
 
 .PHONY: check-img-interop check-img-crash
 IMG_CRASH_ITERS ?= 12
