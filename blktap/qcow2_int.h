@@ -56,6 +56,8 @@
 #define QCOW2_L1E_OFFSET_MASK   0x00fffffffffffe00ull
 #define QCOW2_L2E_OFFSET_MASK   0x00fffffffffffe00ull
 #define QCOW2_REFT_OFFSET_MASK  0xfffffffffffffe00ull
+/* Refcount table entries: the offset; bits 0-8 are reserved. */
+#define QCOW2_REFT_OFFSET_MASK 0xfffffffffffffe00ull
 /* Bits that must be zero in a standard (uncompressed) L2 entry. */
 #define QCOW2_L2E_STD_RESERVED  0x3f000000000001feull
 #define QCOW2_L1E_RESERVED      0x7f000000000001ffull
@@ -248,6 +250,12 @@ int qcow2__check_l2e(struct qcow2 *q, uint64_t vcluster, uint64_t l2e);
 /* Drop the reference an L2 entry holds (deferred). */
 int qcow2__release_l2e(struct qcow2 *q, uint64_t l2e);
 int qcow2__resize_l1(struct qcow2 *q, uint32_t new_size);
+
+/* Host offset of refcount block RTI (an allocated entry), validated on
+ * first use as QEMU does: misaligned, on the header or past the end of the
+ * file is corruption (qcow2__corrupt: -EUCLEAN, marked on disk if
+ * writable). */
+int qcow2__refblock_offset(struct qcow2 *q, uint64_t rti, uint64_t *off);
 
 /* ---- qcow2_compress.c -------------------------------------------------- */
 int qcow2__decompress(struct qcow2 *q, void *dst, const void *src, size_t slen);

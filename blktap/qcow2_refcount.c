@@ -45,14 +45,29 @@ void qcow2__rb_set(struct qcow2 *q, void *rb, uint64_t idx, uint64_t v)
 
 static uint64_t rb_entries(struct qcow2 *q) { return 1ull << q->rb_bits; }
 
+int qcow2__refblock_offset(struct qcow2 *q, uint64_t rti, uint64_t *off)
+{
+    uint64_t o = q->reftable[rti];
+
+    *off = o;
+    if (o & (q->cluster_size - 1))
+        return qcow2__corrupt(q, "refblock offset %#llx unaligned (reftable index: %#llx)",
+                              (unsigned long long)o, (unsigned long long)rti);
+    if (o < q->cluster_size)
+        return qcow2__corrupt(q, "refcount block %llu overlaps the header",
+                              (unsigned long long)rti);
+    if (o >= q->host_end || q->cluster_size > q->host_end - o)
+        return qcow2__corrupt(q, "refcount block %llu at 0x%llx is past the end of the file",
+                              (unsigned long long)rti, (unsigned long long)o);
+    return 0;
+}
+
 static int load_rb(struct qcow2 *q, uint64_t rti, void **rb)
 {
-    uint64_t off = q->reftable[rti];
+    uint64_t off;
+    int rc = qcow2__refblock_offset(q, rti, &off);
 
-    if (off & (q->cluster_size - 1))
-        return qcow2__corrupt(q, "refcount block %llu at 0x%llx is not cluster aligned",
-                              (unsigned long long)rti, (unsigned long long)off);
-    return qcow2__cache_get(q, &q->rbc, off, false, rb);
+    return rc ? rc : qcow2__cache_get(q, &q->rbc, off, false, rb);
 }
 
 int qcow2__get_refcount(struct qcow2 *q, uint64_t cluster, uint64_t *rc)

@@ -86,7 +86,9 @@ static int rb_copy(struct qcow2_shadow *sh, uint64_t rti, void **out)
         if (!sh->rb[rti])
             return image__err(-ENOMEM, "out of memory");
         if (rti < q->reftable_size && q->reftable[rti]) {
-            if ((rc = qcow2__cache_get(q, &q->rbc, q->reftable[rti], false, &src)))
+            uint64_t off;
+            if ((rc = qcow2__refblock_offset(q, rti, &off)) ||
+                (rc = qcow2__cache_get(q, &q->rbc, off, false, &src)))
                 return rc;
             memcpy(sh->rb[rti], src, q->cluster_size);
             qcow2__cache_put(&q->rbc, src, false);
