@@ -746,6 +746,7 @@ static int qcow2_open(struct image *img, const struct image_open_opts *o)
     if (q->host_end < q->zero_from)
         q->host_end = q->zero_from;
     q->free_hint = 0;
+    q->run_hint = 0;
     q->lazy = q->h.version >= 3 && (q->h.compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS);
 
     img->size = q->h.size;

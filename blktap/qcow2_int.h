@@ -156,6 +156,10 @@ struct qcow2 {
 
     /* Allocation. */
     uint64_t free_hint;         /* first cluster index possibly free */
+    /* Where multi-cluster runs start looking: past the last run.  A hole
+     * too small for a run would otherwise pin free_hint and make every run
+     * rescan everything after it (quadratic with 512 B clusters). */
+    uint64_t run_hint;
     uint64_t alloc_floor;       /* repair: never allocate below this */
     uint64_t zero_from;         /* host bytes >= this read as zero */
     uint64_t comp_next;         /* next free byte for compressed data, 0 none */

@@ -151,6 +151,8 @@ int qcow2__set_refcount(struct qcow2 *q, uint64_t cluster, uint64_t v)
     if (!v) {
         if (cluster < q->free_hint)
             q->free_hint = cluster;
+        if (cluster < q->run_hint)
+            q->run_hint = cluster;
         /* A freed cluster holds old bytes: no longer known to read zero. */
         if (((cluster + 1) << q->cluster_bits) > q->zero_from)
             q->zero_from = (cluster + 1) << q->cluster_bits;
@@ -249,6 +251,8 @@ int qcow2__alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *off)
         return alloc_at_end(q, n, off);
 retry:
     c = q->free_hint > q->alloc_floor ? q->free_hint : q->alloc_floor;
+    if (n > 1 && q->run_hint > c)
+        c = q->run_hint;
     if (c == 0)
         c = 1;
     for (;;) {
@@ -288,6 +292,8 @@ retry:
         if ((rc = qcow2__set_refcount(q, c + i, 1)))
             return rc;
     q->free_hint = (n == 1 || first_free == c) ? c + n : first_free;
+    if (n > 1)
+        q->run_hint = c + n;
     *off = c << q->cluster_bits;
     if (*off + (n << q->cluster_bits) > q->host_end)
         q->host_end = *off + (n << q->cluster_bits);

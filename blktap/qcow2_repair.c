@@ -243,5 +243,6 @@ int qcow2__rebuild_refcounts(struct qcow2 *q)
         rc = qcow2__flush_locked(q);
     q->alloc_floor = 0;
     q->free_hint = 0;
+    q->run_hint = 0;
     return rc;
 }

@@ -337,6 +337,7 @@ int qcow2__shadow_commit(struct qcow2_shadow *sh, struct qcow2_header *nh)
     q->host_end = sh->next << q->cluster_bits;
     q->zero_from = q->host_end;
     q->free_hint = 0;
+    q->run_hint = 0;
     q->comp_next = 0;
     return 0;
 }
