@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,10 +57,47 @@ int image__full_pread(int fd, void *buf, uint64_t len, uint64_t off)
     return 0;
 }
 
+/* Crash simulation (tests/img/crash_pvimg.sh), in the spirit of SQLite's
+ * crash tests: PVIMG_KILL_AFTER_WRITES=N makes the process SIGKILL itself
+ * just before its (N+1)-th write to an image file, so a test can stop
+ * pvimg between any two writes, not only where a timer happens to land;
+ * PVIMG_COUNT_WRITES=1 prints the number of writes at exit, to pick N.
+ * Unset (always, outside tests) this costs one branch per write. */
+static long kill_after = -1;
+static unsigned long nwrites;
+static bool count_writes;
+static pthread_once_t crash_once = PTHREAD_ONCE_INIT;
+
+static void crash_report(void)
+{
+    fprintf(stderr, "pvimg-writes: %lu\n", __atomic_load_n(&nwrites, __ATOMIC_RELAXED));
+}
+
+static void crash_setup(void)
+{
+    const char *k = getenv("PVIMG_KILL_AFTER_WRITES");
+    const char *c = getenv("PVIMG_COUNT_WRITES");
+    if (k && *k)
+        kill_after = strtol(k, NULL, 10);
+    if (c && *c == '1' && !atexit(crash_report))
+        count_writes = true;
+}
+
+static void crash_point(void)
+{
+    pthread_once(&crash_once, crash_setup);
+    if (kill_after < 0 && !count_writes)
+        return;
+    unsigned long n = __atomic_fetch_add(&nwrites, 1, __ATOMIC_RELAXED);
+    if (kill_after >= 0 && n >= (unsigned long)kill_after)
+        raise(SIGKILL);
+}
+
 int image__full_pwrite(int fd, const void *buf, uint64_t len, uint64_t off)
 {
     const uint8_t *p = buf;
 
+    crash_point();
     while (len) {
         ssize_t r = pwrite(fd, p, len > (1u << 30) ? (1u << 30) : len, off);
         if (r < 0) {

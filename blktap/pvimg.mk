@@ -7,7 +7,7 @@ PVIMG_LIB_SRCS := $(filter-out blktap/pvimg_main.c,$(wildcard blktap/pvimg_*.c))
                   blktap/qcow2_check.c
 $(eval $(call archive,pvimg,$(PVIMG_LIB_SRCS)))
 LIBPVIMG := $(LIBDIR)/libpvimg.a
-PVIMG_LIBS := -lzstd -lz -lpthread -lm
+PVIMG_LIBS := -lzstd -lz $(ISAL_LIBS) -lpthread -lm
 
 $(BIN)/pvimg: $(OBJ)/blktap/pvimg_main.o $(LIBPVIMG) $(LIBPVBLK) $(LIBDIR)/libpvxl.a
 	@mkdir -p $(dir $@)

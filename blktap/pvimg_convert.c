@@ -1,15 +1,16 @@
 /* pvimg convert and compare.
  *
  * convert splits the virtual disk into chunks that worker threads take in
- * turn (-m, default: one per CPU): each worker reads its chunk from the
- * source chain, skipping ranges the source reports as zero, classifies it in
- * granules (-S, or clusters with -c) as data / zero / skip, compresses
- * cluster by cluster with -c, and writes the data runs.  Reading and
- * compressing run in parallel; the writes of a chunk are serialised by one
- * mutex: the engine is thread safe, but concurrent allocating writes only
- * contend on its metadata lock (measured: 2 writers were 2x slower than 1),
- * while a handoff per chunk costs nothing.  Compressed clusters are placed
- * as chunks complete (as qemu-img -W), which keeps every core compressing. */
+ * turn (-m, default: one per CPU, at least 4 with -c): each worker reads
+ * its chunk from the source chain, skipping ranges the source reports as
+ * zero, classifies it in granules (-S, or clusters with -c) as data / zero
+ * / skip, compresses cluster by cluster with -c, and writes the data
+ * runs.  Reading and compressing run in parallel; the writes of a chunk
+ * are serialised by one mutex: the engine is thread safe, but concurrent
+ * allocating writes only contend on its metadata lock (measured: 2 writers
+ * were 2x slower than 1), while a handoff per chunk costs nothing.
+ * Compressed clusters are placed as chunks complete (as qemu-img -W),
+ * which keeps every core compressing. */
 #include "blktap/pvimg.h"
 
 #include <errno.h>
@@ -444,8 +445,15 @@ int pvimg_convert(int argc, char **argv)
     if (!compress && chunk % cv.granule)
         chunk = (chunk + cv.granule - 1) / cv.granule * cv.granule;
     cv.chunk = chunk;
-    if (!workers)
+    if (!workers) {
         workers = pvimg_ncpus();
+        /* qemu-img compresses on up to 4 threads (QCOW2_MAX_THREADS)
+         * whatever the CPU count; as many here, so that on a loaded
+         * machine neither tool gets a larger share of it just by having
+         * more runnable threads */
+        if (compress && workers < 4)
+            workers = 4;
+    }
     th = calloc((size_t)workers, sizeof(*th));
     if (!th)
         goto out;

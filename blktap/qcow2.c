@@ -720,21 +720,14 @@ static int qcow2_open(struct image *img, const struct image_open_opts *o)
     q->reftable_size = ((uint64_t)q->h.refcount_table_clusters << q->cluster_bits) / 8;
     if ((rc = load_l1(q, q->h.refcount_table_offset, q->reftable_size, &q->reftable)))
         goto out_fail;
-    for (uint64_t i = 0; i < q->reftable_size; i++) {
-        uint64_t e = q->reftable[i];
-        if (!e)
-            continue;
-        if ((e & (q->cluster_size - 1)) || e > fsize || q->cluster_size > fsize - e) {
-            rc = qcow2__corrupt(q, "refcount block %llu at 0x%llx is misaligned or past "
-                                "the end of the file", (unsigned long long)i,
-                                (unsigned long long)e);
-            goto out_fail;
-        }
-        if (ranges_overlap(e, q->cluster_size, 0, q->cluster_size)) {
-            rc = qcow2__corrupt(q, "refcount block %llu overlaps the header", (unsigned long long)i);
-            goto out_fail;
-        }
-    }
+    /* As QEMU: the low 9 bits of an entry are reserved and ignored (check
+     * reports them), and a block is validated when it is first used, not
+     * here.  A misaligned, header-overlapping or out-of-file refcount block
+     * does not stop a read-only open (info, map, convert from it); the
+     * first write that needs it marks the image corrupt and fails
+     * (qcow2__refblock_offset). */
+    for (uint64_t i = 0; i < q->reftable_size; i++)
+        q->reftable[i] &= QCOW2_REFT_OFFSET_MASK;
     if ((rc = qcow2__snapshots_load(q)))
         goto out_fail;
 
@@ -753,6 +746,7 @@ static int qcow2_open(struct image *img, const struct image_open_opts *o)
     if (q->host_end < q->zero_from)
         q->host_end = q->zero_from;
     q->free_hint = 0;
+    q->run_hint = 0;
     q->lazy = q->h.version >= 3 && (q->h.compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS);
 
     img->size = q->h.size;

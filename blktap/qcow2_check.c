@@ -533,8 +533,23 @@ static void signal_corruption(struct ck *c, const char *what)
     if (c->corrupt_said)
         return;
     c->corrupt_said = true;
-    say(c, "qcow2: Image is corrupt: %s; further non-fatal corruption events "
+    if (!c->fix) {
+        say(c, "qcow2: Image is corrupt: %s; further non-fatal corruption events "
+            "will be suppressed\n", what);
+        return;
+    }
+    /* Opened for repair, i.e. writable: as QEMU, flag the image on disk so
+     * nothing writes on top of the damage unless the repair succeeds
+     * (mark_clean clears it again). */
+    say(c, "qcow2: Marking image as corrupt: %s; further corruption events "
         "will be suppressed\n", what);
+    if (c->version >= 3 && !(c->incompat & INCOMPAT_CORRUPT)) {
+        uint8_t b[8];
+        c->incompat |= INCOMPAT_CORRUPT;
+        put_be64(b, c->incompat);
+        if (write_at(c, 72, b, 8) == 0)
+            (void)fdatasync(c->fd);
+    }
 }
 
 /* On-disk refcount of cluster IDX; < 0 is -errno. */

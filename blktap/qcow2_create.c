@@ -201,8 +201,10 @@ int qcow2__create(const char *path, const struct image_create_opts *o, uint64_t 
         rc = image__err(-errno, "Could not create '%s': %s", path, strerror(errno));
         goto out;
     }
-    if ((rc = image__full_pwrite(fd, buf, cs, 0)))
-        goto out_io;
+    /* The header goes last: until it is written the file is not a qcow2
+     * image at all, so a create killed half way never leaves a header that
+     * points at refcount tables not yet written (which qemu-img check
+     * calls corruption). */
     /* Refcount table. */
     for (uint64_t t = 0; t < rt_cl; t++) {
         memset(buf, 0, cs);
@@ -231,6 +233,9 @@ int qcow2__create(const char *path, const struct image_create_opts *o, uint64_t 
     for (uint64_t c = 0; c < l1_cl; c++)
         if ((rc = image__full_pwrite(fd, buf, cs, q->h.l1_table_offset + c * cs)))
             goto out_io;
+    if ((rc = qcow2__encode_header_cluster(q, buf)) ||
+        (rc = image__full_pwrite(fd, buf, cs, 0)))
+        goto out_io;
     if (fdatasync(fd) < 0) {
         rc = image__err(-errno, "'%s': fsync failed: %s", path, strerror(errno));
         goto out;

@@ -56,6 +56,8 @@
 #define QCOW2_L1E_OFFSET_MASK   0x00fffffffffffe00ull
 #define QCOW2_L2E_OFFSET_MASK   0x00fffffffffffe00ull
 #define QCOW2_REFT_OFFSET_MASK  0xfffffffffffffe00ull
+/* Refcount table entries: the offset; bits 0-8 are reserved. */
+#define QCOW2_REFT_OFFSET_MASK 0xfffffffffffffe00ull
 /* Bits that must be zero in a standard (uncompressed) L2 entry. */
 #define QCOW2_L2E_STD_RESERVED  0x3f000000000001feull
 #define QCOW2_L1E_RESERVED      0x7f000000000001ffull
@@ -154,6 +156,10 @@ struct qcow2 {
 
     /* Allocation. */
     uint64_t free_hint;         /* first cluster index possibly free */
+    /* Where multi-cluster runs start looking: past the last run.  A hole
+     * too small for a run would otherwise pin free_hint and make every run
+     * rescan everything after it (quadratic with 512 B clusters). */
+    uint64_t run_hint;
     uint64_t alloc_floor;       /* repair: never allocate below this */
     uint64_t zero_from;         /* host bytes >= this read as zero */
     uint64_t comp_next;         /* next free byte for compressed data, 0 none */
@@ -249,9 +255,22 @@ int qcow2__check_l2e(struct qcow2 *q, uint64_t vcluster, uint64_t l2e);
 int qcow2__release_l2e(struct qcow2 *q, uint64_t l2e);
 int qcow2__resize_l1(struct qcow2 *q, uint32_t new_size);
 
+/* Host offset of refcount block RTI (an allocated entry), validated on
+ * first use as QEMU does: misaligned, on the header or past the end of the
+ * file is corruption (qcow2__corrupt: -EUCLEAN, marked on disk if
+ * writable). */
+int qcow2__refblock_offset(struct qcow2 *q, uint64_t rti, uint64_t *off);
+
 /* ---- qcow2_compress.c -------------------------------------------------- */
 int qcow2__decompress(struct qcow2 *q, void *dst, const void *src, size_t slen);
 long qcow2__compress(struct qcow2 *q, void *dst, size_t cap, const void *src);
+/* Raw deflate of LEN bytes with back-references of at most 4096 bytes (what
+ * QEMU reads).  Returns the length, 0 if it does not fit in CAP, or -errno. */
+long qcow2__deflate(void *dst, size_t cap, const void *src, size_t len);
+/* The deflate implementation in use: "isal" or "zlib" (PVIMG_DEFLATE). */
+const char *qcow2__deflate_name(void);
+/* Switch implementation ("isal", "zlib"); -ENOTSUP if not built in. */
+int qcow2__deflate_use(const char *name);
 /* Host byte offset and byte length of a compressed descriptor. */
 void qcow2__cdesc(struct qcow2 *q, uint64_t l2e, uint64_t *off, uint64_t *len);
 

@@ -45,14 +45,29 @@ void qcow2__rb_set(struct qcow2 *q, void *rb, uint64_t idx, uint64_t v)
 
 static uint64_t rb_entries(struct qcow2 *q) { return 1ull << q->rb_bits; }
 
+int qcow2__refblock_offset(struct qcow2 *q, uint64_t rti, uint64_t *off)
+{
+    uint64_t o = q->reftable[rti];
+
+    *off = o;
+    if (o & (q->cluster_size - 1))
+        return qcow2__corrupt(q, "refblock offset %#llx unaligned (reftable index: %#llx)",
+                              (unsigned long long)o, (unsigned long long)rti);
+    if (o < q->cluster_size)
+        return qcow2__corrupt(q, "refcount block %llu overlaps the header",
+                              (unsigned long long)rti);
+    if (o >= q->host_end || q->cluster_size > q->host_end - o)
+        return qcow2__corrupt(q, "refcount block %llu at 0x%llx is past the end of the file",
+                              (unsigned long long)rti, (unsigned long long)o);
+    return 0;
+}
+
 static int load_rb(struct qcow2 *q, uint64_t rti, void **rb)
 {
-    uint64_t off = q->reftable[rti];
+    uint64_t off;
+    int rc = qcow2__refblock_offset(q, rti, &off);
 
-    if (off & (q->cluster_size - 1))
-        return qcow2__corrupt(q, "refcount block %llu at 0x%llx is not cluster aligned",
-                              (unsigned long long)rti, (unsigned long long)off);
-    return qcow2__cache_get(q, &q->rbc, off, false, rb);
+    return rc ? rc : qcow2__cache_get(q, &q->rbc, off, false, rb);
 }
 
 int qcow2__get_refcount(struct qcow2 *q, uint64_t cluster, uint64_t *rc)
@@ -136,6 +151,8 @@ int qcow2__set_refcount(struct qcow2 *q, uint64_t cluster, uint64_t v)
     if (!v) {
         if (cluster < q->free_hint)
             q->free_hint = cluster;
+        if (cluster < q->run_hint)
+            q->run_hint = cluster;
         /* A freed cluster holds old bytes: no longer known to read zero. */
         if (((cluster + 1) << q->cluster_bits) > q->zero_from)
             q->zero_from = (cluster + 1) << q->cluster_bits;
@@ -234,6 +251,8 @@ int qcow2__alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *off)
         return alloc_at_end(q, n, off);
 retry:
     c = q->free_hint > q->alloc_floor ? q->free_hint : q->alloc_floor;
+    if (n > 1 && q->run_hint > c)
+        c = q->run_hint;
     if (c == 0)
         c = 1;
     for (;;) {
@@ -273,6 +292,8 @@ retry:
         if ((rc = qcow2__set_refcount(q, c + i, 1)))
             return rc;
     q->free_hint = (n == 1 || first_free == c) ? c + n : first_free;
+    if (n > 1)
+        q->run_hint = c + n;
     *off = c << q->cluster_bits;
     if (*off + (n << q->cluster_bits) > q->host_end)
         q->host_end = *off + (n << q->cluster_bits);

@@ -76,6 +76,89 @@ out_free:
     return rc;
 }
 
+/* Persistent dirty bitmaps own clusters: the directory, each bitmap table
+ * and the data clusters the tables point to.  They count only while
+ * autoclear bit 0 says the bitmaps are valid (QEMU ignores them
+ * otherwise, and its check calls their clusters leaks).  Everything read
+ * lies inside the file, so memory stays bounded by its size. */
+#define BME_OFFSET_MASK 0x00fffffffffffe00ull
+
+static int ref_bitmaps(struct refs *r)
+{
+    struct qcow2 *q = r->q;
+    const struct qcow2_ext *x = NULL;
+    uint64_t fsize = r->n << q->cluster_bits, dir_size, dir_off, pos = 0;
+    uint8_t *dir = NULL;
+    uint64_t *tab = NULL;
+    uint32_t nb;
+    int rc = 0;
+
+    if (!(q->h.autoclear_features & QCOW2_AUTOCLEAR_BITMAPS))
+        return 0;
+    for (unsigned i = 0; i < q->n_exts; i++)
+        if (q->exts[i].magic == QCOW2_EXT_BITMAPS)
+            x = &q->exts[i];
+    if (!x)
+        return 0;
+    if (x->len < 24)
+        return qcow2__corrupt(q, "bitmaps extension of %u bytes", x->len);
+    nb = be32toh(*(uint32_t *)x->data);
+    memcpy(&dir_size, x->data + 8, 8);
+    memcpy(&dir_off, x->data + 16, 8);
+    dir_size = be64toh(dir_size);
+    dir_off = be64toh(dir_off);
+    if (!nb)
+        return 0;
+    if (dir_size < 24 || dir_off > fsize || dir_size > fsize - dir_off)
+        return qcow2__corrupt(q, "bitmap directory at 0x%llx (%llu bytes) is outside the file",
+                              (unsigned long long)dir_off, (unsigned long long)dir_size);
+    ref(r, dir_off, dir_size);
+    if (!(dir = malloc(dir_size)))
+        return image__err(-ENOMEM, "out of memory");
+    if ((rc = qcow2__pread(q, dir, dir_size, dir_off)))
+        goto out_free;
+    for (uint32_t i = 0; i < nb; i++) {
+        uint64_t toff, tbytes;
+        uint32_t tsize, extra;
+        uint16_t name;
+        if (pos + 24 > dir_size) {
+            rc = qcow2__corrupt(q, "bitmap directory entry %u runs off the directory", i);
+            goto out_free;
+        }
+        memcpy(&toff, dir + pos, 8);
+        memcpy(&tsize, dir + pos + 8, 4);
+        memcpy(&name, dir + pos + 18, 2);
+        memcpy(&extra, dir + pos + 20, 4);
+        toff = be64toh(toff);
+        tbytes = (uint64_t)be32toh(tsize) * 8;
+        pos += (24 + (uint64_t)be32toh(extra) + be16toh(name) + 7) & ~7ull;
+        if (toff > fsize || tbytes > fsize - toff) {
+            rc = qcow2__corrupt(q, "bitmap table %u at 0x%llx is outside the file", i,
+                                (unsigned long long)toff);
+            goto out_free;
+        }
+        ref(r, toff, tbytes);
+        if (!tbytes)
+            continue;
+        free(tab);
+        if (!(tab = malloc(tbytes))) {
+            rc = image__err(-ENOMEM, "out of memory");
+            goto out_free;
+        }
+        if ((rc = qcow2__pread(q, tab, tbytes, toff)))
+            goto out_free;
+        for (uint64_t j = 0; j < tbytes / 8; j++) {
+            uint64_t d = be64toh(tab[j]) & BME_OFFSET_MASK;
+            if (d)
+                ref(r, d, q->cluster_size);
+        }
+    }
+out_free:
+    free(tab);
+    free(dir);
+    return rc;
+}
+
 int qcow2__count_references(struct qcow2 *q, uint32_t **counts, uint64_t *n)
 {
     struct refs r = { .q = q };
@@ -125,6 +208,8 @@ int qcow2__count_references(struct qcow2 *q, uint32_t **counts, uint64_t *n)
     for (unsigned i = 0; i < q->n_snaps; i++)
         if ((rc = ref_tree(&r, q->snaps[i].l1_offset, q->snaps[i].l1_size)))
             goto out_fail;
+    if ((rc = ref_bitmaps(&r)))
+        goto out_fail;
     *counts = r.c;
     *n = r.n;
     return 0;
@@ -139,13 +224,6 @@ int qcow2__rebuild_refcounts(struct qcow2 *q)
     uint64_t n, rcv;
     int rc;
 
-    for (unsigned i = 0; i < q->n_exts; i++)
-        if (q->exts[i].magic == QCOW2_EXT_BITMAPS)
-            /* Their clusters are not counted yet: rebuilding would free
-             * them.  Better to refuse than to make the image worse. */
-            return image__err(-ENOTSUP, "'%s': refcounts need repair after a crash but the "
-                              "image has persistent bitmaps; repair it with 'qemu-img check "
-                              "-r all' or open it read-only", q->img->filename);
     if ((rc = qcow2__count_references(q, &counts, &n)))
         return rc;
     /* New refcount blocks go past everything counted. */
@@ -165,5 +243,6 @@ int qcow2__rebuild_refcounts(struct qcow2 *q)
         rc = qcow2__flush_locked(q);
     q->alloc_floor = 0;
     q->free_hint = 0;
+    q->run_hint = 0;
     return rc;
 }

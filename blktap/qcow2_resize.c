@@ -112,6 +112,8 @@ static int shrink_locked(struct qcow2 *q, uint64_t size)
             q->zero_from = end;
         if (q->free_hint > (end >> q->cluster_bits))
             q->free_hint = end >> q->cluster_bits;
+        if (q->run_hint > (end >> q->cluster_bits))
+            q->run_hint = end >> q->cluster_bits;
     }
     return 0;
 }

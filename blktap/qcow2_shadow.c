@@ -86,7 +86,9 @@ static int rb_copy(struct qcow2_shadow *sh, uint64_t rti, void **out)
         if (!sh->rb[rti])
             return image__err(-ENOMEM, "out of memory");
         if (rti < q->reftable_size && q->reftable[rti]) {
-            if ((rc = qcow2__cache_get(q, &q->rbc, q->reftable[rti], false, &src)))
+            uint64_t off;
+            if ((rc = qcow2__refblock_offset(q, rti, &off)) ||
+                (rc = qcow2__cache_get(q, &q->rbc, off, false, &src)))
                 return rc;
             memcpy(sh->rb[rti], src, q->cluster_size);
             qcow2__cache_put(&q->rbc, src, false);
@@ -335,6 +337,7 @@ int qcow2__shadow_commit(struct qcow2_shadow *sh, struct qcow2_header *nh)
     q->host_end = sh->next << q->cluster_bits;
     q->zero_from = q->host_end;
     q->free_hint = 0;
+    q->run_hint = 0;
     q->comp_next = 0;
     return 0;
 }

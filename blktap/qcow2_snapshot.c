@@ -457,9 +457,13 @@ int qcow2__snap_create(struct image *img, const char *name)
     s[n].l1_offset = q->h.l1_table_offset;
     s[n].l1_size = q->l1_size;
     s[n].date_sec = ts.tv_sec;
-    s[n].date_nsec = ts.tv_nsec;
+    s[n].date_nsec = ts.tv_nsec / 1000 * 1000;   /* QEMU keeps microseconds */
     s[n].disk_size = img->size;
-    s[n].icount = -1;
+    /* What qemu-img 7.2 writes for a snapshot made outside a running VM:
+     * the three extra fields (24 bytes) with icount 0, not the -1 ("none")
+     * of a VM that records no instruction count; snapshot -l then shows
+     * the same ICOUNT column for its snapshots and ours. */
+    s[n].icount = 0;
     s[n].extra_size = SNAP_EXTRA_OURS;
     extra[n] = calloc(1, SNAP_EXTRA_OURS);
     if (!s[n].id || !s[n].name || !extra[n]) {
@@ -468,7 +472,7 @@ int qcow2__snap_create(struct image *img, const char *name)
     }
     wr64(extra[n], 0);
     wr64(extra[n] + 8, img->size);
-    wr64(extra[n] + 16, UINT64_MAX);
+    wr64(extra[n] + 16, 0);
     if ((rc = shadow_table(&sh, s, extra, n + 1, &toff, &tlen)))
         goto out_free_list;
     nh = q->h;

@@ -7,6 +7,7 @@
 # Prints a Markdown table (ours vs qemu-img, ratio) on stdout.  Each figure
 # is the best of REPEAT runs (default 3) to damp noise from other jobs on the
 # machine; run it under `nice` on a shared host.  Needs ~4 GiB in WORKDIR.
+# BENCH_ONLY=convert|compress|bench|snapshot runs one group of rows.
 set -eu
 PVIMG=$(readlink -f "${1:-build/bin/pvimg}")
 WORK=${2:-$(mktemp -d /var/tmp/pvimg-bench.XXXXXX)}
@@ -47,6 +48,7 @@ best_bench() {
     done
     echo "$b"
 }
+want() { [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$1" ]; }
 rate() { echo "scale=1; $1 / 1048576 / $2" | bc -l; }          # MiB/s
 iops() { echo "scale=0; $1 / $2" | bc -l; }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
@@ -75,22 +77,54 @@ echo "| benchmark | pvimg | qemu-img | pvimg / qemu-img |"
 echo "|---|---|---|---|"
 
 # convert raw -> qcow2, 1 GiB
-for tool in pv q; do
+want convert && for tool in pv q; do
     [ $tool = pv ] && bin=$PVIMG || bin=$QEMU_IMG
     t=$(best "rm -f out.qcow2" "$bin" convert -O qcow2 data.raw out.qcow2)
     eval "conv_$tool=$t"
 done
-row "convert raw->qcow2 1 GiB (MiB/s)" "$(rate $GiB "$conv_pv")" "$(rate $GiB "$conv_q")" "$(ratio "$conv_q" "$conv_pv")"
+want convert && row "convert raw->qcow2 1 GiB (MiB/s)" "$(rate $GiB "$conv_pv")" "$(rate $GiB "$conv_q")" "$(ratio "$conv_q" "$conv_pv")"
+# 512 B clusters: every allocation is a refcount lookup, which once made
+# run allocation quadratic (7 s for 24 MiB)
+head -c $((64 * 1048576)) data.raw >data64.raw
+want convert && for tool in pv q; do
+    [ $tool = pv ] && bin=$PVIMG || bin=$QEMU_IMG
+    t=$(best "rm -f out.qcow2" "$bin" convert -O qcow2 -o cluster_size=512 data64.raw out.qcow2)
+    eval "c512_$tool=$t"
+done
+want convert && row "convert raw->qcow2 64 MiB, 512 B clusters (MiB/s)" "$(rate $((64 * 1048576)) "$c512_pv")" \
+    "$(rate $((64 * 1048576)) "$c512_q")" "$(ratio "$c512_q" "$c512_pv")"
 
-# compressed convert, 256 MiB input
-for alg in zlib zstd; do
-    for tool in pv q; do
-        [ $tool = pv ] && bin=$PVIMG || bin=$QEMU_IMG
-        t=$(best "rm -f out.qcow2" "$bin" convert -c -O qcow2 -o compression_type=$alg data256.raw out.qcow2)
-        eval "c_$tool=$t"
+# compressed convert, 256 MiB inputs: the mixed data above and 256 MiB of
+# this machine's binaries and libraries (real code: compresses to ~1/3, where
+# deflate levels differ most in size).  The size row is the output file.
+# "pvimg, zlib deflate" is PVIMG_DEFLATE=zlib: QEMU's own compressor.
+find /usr/lib /usr/bin -type f -size +64k 2>/dev/null | sort | xargs cat 2>/dev/null |
+    head -c $((256 * 1048576)) >bin256.raw || true
+want compress && for input in data256.raw bin256.raw; do
+    [ $input = data256.raw ] && what="mixed" || what="binaries"
+    isz=$(stat -c %s $input)
+    for alg in zlib zstd; do
+        for tool in pv pvz q; do
+            [ $tool = pvz ] && [ $alg = zstd ] && continue
+            case $tool in
+                pv) bin=$PVIMG ;;
+                pvz) bin="env PVIMG_DEFLATE=zlib $PVIMG" ;;
+                q) bin=$QEMU_IMG ;;
+            esac
+            # shellcheck disable=SC2086
+            t=$(best "rm -f out.qcow2" $bin convert -c -O qcow2 -o compression_type=$alg $input out.qcow2)
+            eval "c_$tool=$t; sz_$tool=$(stat -c %s out.qcow2)"
+        done
+        row "convert -c $alg, 256 MiB $what (MiB/s)" "$(rate "$isz" "$c_pv")" \
+            "$(rate "$isz" "$c_q")" "$(ratio "$c_q" "$c_pv")"
+        row "convert -c $alg, 256 MiB $what: image size (MiB)" "$(rate "$sz_pv" 1)" \
+            "$(rate "$sz_q" 1)" "$(ratio "$sz_pv" "$sz_q") (size ratio)"
+        if [ $alg = zlib ]; then
+            row "convert -c zlib, 256 MiB $what, pvimg with zlib deflate (MiB/s; size MiB)" \
+                "$(rate "$isz" "$c_pvz"); $(rate "$sz_pvz" 1)" "$(rate "$isz" "$c_q"); $(rate "$sz_q" 1)" \
+                "$(ratio "$c_q" "$c_pvz")"
+        fi
     done
-    row "convert -c $alg 256 MiB (MiB/s)" "$(rate $((256 * 1048576)) "$c_pv")" \
-        "$(rate $((256 * 1048576)) "$c_q")" "$(ratio "$c_q" "$c_pv")"
 done
 
 # bench: 4k QD64 writes allocating (every request a new 64k cluster) and
@@ -112,13 +146,15 @@ bench_pair() {  # NAME COUNT SIZE STEP
         row "bench $name overwriting (MiB/s)" "$(rate $((count * size)) "$bo_pv")" "$(rate $((count * size)) "$bo_q")" "$(ratio "$bo_q" "$bo_pv")"
     fi
 }
-bench_pair "4k QD64 writes" 75000 4096 65536
-bench_pair "64k QD64 writes" 16384 65536 65536
+if want bench; then
+    bench_pair "4k QD64 writes" 75000 4096 65536
+    bench_pair "64k QD64 writes" 16384 65536 65536
+fi
 
 # snapshot -c and overlay creation on fully mapped 1 GiB and 100 GiB images
 # (preallocation=metadata: every L2 table and data cluster is referenced, so
 # a snapshot that touches each refcount shows it)
-for size in 1G 100G; do
+want snapshot && for size in 1G 100G; do
     $QEMU_IMG create -q -f qcow2 -o preallocation=metadata "base-$size.qcow2" "$size"
     for tool in pv q; do
         [ $tool = pv ] && bin=$PVIMG || bin=$QEMU_IMG

@@ -9,6 +9,9 @@ fixdir=$here/../fixtures/qcow2
 check_divergent() {
     case "$1" in
     reftable-unaligned:-r\ all*) return 0 ;;
+    # qemu-img cannot rebuild around a misaligned refcount block ("ERROR
+    # writing refblock", exit 1, image left corrupt); pvimg rebuilds
+    reftable-misaligned:-r\ all*) return 0 ;;
     esac
     return 1
 }
@@ -104,16 +107,68 @@ test_info_of_damaged_images() {
     local f name
     for f in "$fixdir"/*.hex; do
         name=$(basename "$f" .hex)
-        case $name in
-        # the engine refuses an image whose refcount table points at an
-        # unaligned block, even read-only; qemu-img opens it (issue for img)
-        reftable-unaligned) continue ;;
-        esac
         python3 "$here/hexfix.py" decode "$f" "$name.qcow2"
         same_as_qemu "info $name" info "$name.qcow2"
         same_as_qemu "info json $name" info --output=json "$name.qcow2"
+        # qemu-img map also warns on stderr that the image is corrupt
+        # (its block status touches the refcount block); the map is the same
+        [ "$name" = reftable-misaligned ] && export IGNORE_STDERR=1
         same_as_qemu "map json $name" map --output=json "$name.qcow2"
+        unset IGNORE_STDERR
     done
+}
+
+test_misaligned_refblock_as_qemu() {
+    # read-only use works (info above; convert here); the first allocating
+    # write marks the image corrupt and fails, after which a read-write
+    # open is refused, as qemu-io does
+    python3 "$here/hexfix.py" decode "$fixdir/reftable-misaligned.hex" m.qcow2
+    expect "convert from a misaligned-refblock image" "$PVIMG" convert -O raw m.qcow2 p.raw
+    $QEMU_IMG convert -O raw m.qcow2 q.raw 2>/dev/null
+    expect "same data as qemu-img reads" cmp p.raw q.raw
+    cp m.qcow2 q.qcow2
+    cp m.qcow2 p.qcow2
+    qemu-io -c 'write 16k 4k' q.qcow2 >/dev/null 2>&1
+    expect_rc 1 "allocating write fails" "$PVIMG" bench -q -w -c 1 -s 4096 -o 16384 p.qcow2
+    if $QEMU_IMG info p.qcow2 | grep -q 'corrupt: true'; then pass; else
+        fail "pvimg did not mark the image corrupt"; fi
+    same_as_qemu2 "info after the failed write" "$PWD/q.qcow2" "$PWD/p.qcow2" info @
+    expect_rc 1 "read-write open refused once marked" "$PVIMG" bench -q -w -c 1 -s 4096 p.qcow2
+    expect "read-only still works" "$PVIMG" convert -O raw p.qcow2 p2.raw
+    expect "and reads the same" cmp p2.raw q.raw
+    # the reserved low bits of a refcount table entry are ignored (512 B
+    # clusters: 0x100 past an aligned block): writes work, as in qemu-io
+    python3 "$here/hexfix.py" decode "$fixdir/reftable-unaligned.hex" u.qcow2
+    cp u.qcow2 uq.qcow2
+    # one request each, so both tools place the clusters alike (several
+    # parallel bench requests land in thread order: a different
+    # fragmentation figure, nothing wrong)
+    expect "write with reserved reftable bits" "$PVIMG" bench -q -w -c 1 -d 1 -s 2048 -o 4096 u.qcow2
+    qemu-io -c 'write -P 0xcd 4096 2048' uq.qcow2 >/dev/null 2>&1
+    same_as_qemu2 "check after writes" "$PWD/uq.qcow2" "$PWD/u.qcow2" check @
+}
+
+test_dirty_with_bitmaps_opens_rw() {
+    # a lazy-refcounts image left dirty by a crash, with a persistent
+    # bitmap: like qemu, pvimg opens it read-write and rebuilds the
+    # refcounts, counting the bitmap's clusters (it used to refuse)
+    python3 "$here/hexfix.py" decode "$fixdir/dirty-bitmaps.hex" d.qcow2
+    cp d.qcow2 q.qcow2
+    cp d.qcow2 p.qcow2
+    qemu-io -c 'write -P 0x5a 32k 1k' q.qcow2 >/dev/null 2>&1
+    expect "write to a dirty image with bitmaps" \
+        "$PVIMG" bench -q -w -c 2 -s 512 -o 32768 --pattern=90 p.qcow2
+    local rc
+    $QEMU_IMG check p.qcow2 >check.out 2>&1
+    rc=$?
+    # 0, or 3 for the bitmap's clusters: pvimg does not maintain bitmaps,
+    # so its first write clears autoclear bit 0 and qemu drops them
+    if [ $rc = 0 ] || [ $rc = 3 ]; then pass; else fail "qemu-img check after the repair: $rc: $(cat check.out)"; fi
+    expect "same data as after qemu-io's repair and write" $QEMU_IMG compare q.qcow2 p.qcow2
+    # read-only opens still do not repair (and do not write)
+    cp d.qcow2 r.qcow2
+    expect "read-only convert" "$PVIMG" convert -O raw r.qcow2 r.raw
+    expect "read-only leaves the image alone" cmp d.qcow2 r.qcow2
 }
 
 test_check_bitmaps() {
