@@ -192,55 +192,91 @@ static int build_pre(xc_interface *xch, struct xs_handle *xsh,
     return 0;
 }
 
+/* The xc_dom_* sequence both guest types run (libxl__build_dom): DOM is
+ * allocated with its container type and layout set; this loads the kernel
+ * and ramdisk, sizes MEM_MB of memory, populates it, runs AFTER_MEM (PVH:
+ * ACPI tables and e820, which must exist before the image is built), then
+ * builds, boots and seeds the grant table.  On failure *STEP names what
+ * failed, for pv_dom_build_failed. */
+int pv_dom_build_steps(xc_interface *xch, struct xc_dom_image *dom,
+                       const struct pv_dom_params *p,
+                       const struct pv_dom_xs_state *st, uint64_t mem_mb,
+                       const char *parse_step, pv_dom_build_hook *after_mem,
+                       void *arg, const char **step)
+{
+    *step = "loading kernel";
+    if (xc_dom_kernel_file(dom, p->kernel) != 0)
+        return -1;
+    *step = "loading ramdisk";
+    if (p->ramdisk && xc_dom_module_file(dom, p->ramdisk, NULL) != 0)
+        return -1;
+    dom->console_evtchn = st->console_port;
+    dom->console_domid = st->console_domid;
+    dom->xenstore_evtchn = st->store_port;
+    dom->xenstore_domid = st->store_domid;
+    dom->max_vcpus = p->max_vcpus;
+
+    *step = "initialising the builder";
+    if (xc_dom_boot_xen_init(dom, xch, st->domid) != 0)
+        return -1;
+    *step = parse_step;
+    if (xc_dom_parse_image(dom) != 0)
+        return -1;
+    *step = "sizing guest memory";
+    if (xc_dom_mem_init(dom, mem_mb) != 0)
+        return -1;
+    *step = "allocating guest memory";
+    if (xc_dom_boot_mem_init(dom) != 0)
+        return -1;
+    if (after_mem && after_mem(xch, dom, arg, step))
+        return -1;
+    *step = "building the boot image";
+    if (xc_dom_build_image(dom) != 0)
+        return -1;
+    *step = "booting the image";
+    if (xc_dom_boot_image(dom) != 0)
+        return -1;
+    *step = "setting up the grant table";
+    if (xc_dom_gnttab_init(dom) != 0)
+        return -1;
+    return 0;
+}
+
+void pv_dom_build_failed(const struct pv_dom_params *p, uint32_t domid,
+                         const char *what, const char *step)
+{
+    /* libxenguest has logged the detail; errno only means something for
+     * the file, memory and table steps. */
+    if (!strncmp(step, "loading", 7) || strstr(step, "memory") ||
+        strstr(step, "ACPI"))
+        PV_ERR((int)domid, "building %s \"%s\" failed while %s (kernel %s): "
+               "%s", what, p->name, step, p->kernel, strerror(errno));
+    else
+        PV_ERR((int)domid, "building %s \"%s\" failed while %s (kernel %s)",
+               what, p->name, step, p->kernel);
+}
+
 static int build_pv(xc_interface *xch, const struct pv_dom_params *p,
                     struct pv_dom_xs_state *st)
 {
     struct xc_dom_image *dom;
-    uint32_t d = st->domid;
     const char *step;
     int rc = -1;
 
     dom = xc_dom_allocate(xch, p->cmdline, NULL);
     if (!dom) {
-        PV_ERR((int)d, "xc_dom_allocate failed: %s", strerror(errno));
+        PV_ERR((int)st->domid, "xc_dom_allocate failed: %s", strerror(errno));
         return -1;
     }
     dom->container_type = XC_DOM_PV_CONTAINER;
-    step = "loading kernel";
-    if (xc_dom_kernel_file(dom, p->kernel) != 0)
-        goto fail;
-    step = "loading ramdisk";
-    if (p->ramdisk && xc_dom_module_file(dom, p->ramdisk, NULL) != 0)
-        goto fail;
     dom->flags = 0;
-    dom->console_evtchn = st->console_port;
-    dom->console_domid = st->console_domid;
-    dom->xenstore_evtchn = st->store_port;
-    dom->xenstore_domid = st->store_domid;
     dom->claim_enabled = 0;
-    dom->max_vcpus = p->max_vcpus;
-
-    step = "initialising the builder";
-    if (xc_dom_boot_xen_init(dom, xch, d) != 0)
-        goto fail;
-    step = "parsing the kernel image (not a Xen PV kernel?)";
-    if (xc_dom_parse_image(dom) != 0)
-        goto fail;
-    step = "sizing guest memory";
-    if (xc_dom_mem_init(dom, p->target_kb / 1024) != 0)
-        goto fail;
-    step = "allocating guest memory";
-    if (xc_dom_boot_mem_init(dom) != 0)
-        goto fail;
-    step = "building the boot image";
-    if (xc_dom_build_image(dom) != 0)
-        goto fail;
-    step = "booting the image";
-    if (xc_dom_boot_image(dom) != 0)
-        goto fail;
-    step = "setting up the grant table";
-    if (xc_dom_gnttab_init(dom) != 0)
-        goto fail;
+    if (pv_dom_build_steps(xch, dom, p, st, p->target_kb / 1024,
+                           "parsing the kernel image (not a Xen PV kernel?)",
+                           NULL, NULL, &step)) {
+        pv_dom_build_failed(p, st->domid, "domain", step);
+        goto out;
+    }
     if (xc_dom_translated(dom)) {
         st->console_mfn = dom->console_pfn;
         st->store_mfn = dom->xenstore_pfn;
@@ -249,16 +285,6 @@ static int build_pv(xc_interface *xch, const struct pv_dom_params *p,
         st->store_mfn = xc_dom_p2m(dom, dom->xenstore_pfn);
     }
     rc = 0;
-    goto out;
-fail:
-    /* libxenguest has logged the detail; errno only means something for
-     * the file and memory steps. */
-    if (!strncmp(step, "loading", 7) || strstr(step, "memory"))
-        PV_ERR((int)d, "building domain \"%s\" failed while %s (kernel %s): "
-               "%s", p->name, step, p->kernel, strerror(errno));
-    else
-        PV_ERR((int)d, "building domain \"%s\" failed while %s (kernel %s)",
-               p->name, step, p->kernel);
 out:
     xc_dom_release(dom);
     return rc;

@@ -146,106 +146,85 @@ static int load_acpi(struct xc_dom_image *dom, const struct pv_dom_params *p,
     return 0;
 }
 
+/* What the ACPI/e820 step allocates, released once the image is built. */
+struct pvh_build_ctx {
+    const struct pv_dom_params *p;
+    uint32_t domid;
+    struct pvh_mem_layout l;
+    struct pv_acpi_tables acpi;
+    struct e820entry e820[8];
+    uint8_t *info_page, *tables_copy;
+};
+
+/* libxl__arch_domain_finalise_hw_description: ACPI tables, then the e820
+ * that reserves them. */
+static int pvh_acpi_and_e820(xc_interface *xch, struct xc_dom_image *dom,
+                             void *arg, const char **step)
+{
+    struct pvh_build_ctx *c = arg;
+    int n;
+
+    *step = "building the ACPI tables";
+    c->info_page = calloc(1, PAGE);
+    if (!c->info_page || load_acpi(dom, c->p, &c->acpi, c->info_page))
+        return -1;
+    /* xc_dom_load_acpi copies whole pages from the module data */
+    c->tables_copy = calloc(1, dom->acpi_modules[2].length);
+    if (!c->tables_copy)
+        return -1;
+    memcpy(c->tables_copy, c->acpi.blob, c->acpi.len);
+    dom->acpi_modules[2].data = c->tables_copy;
+    *step = "setting the memory map";
+    n = pvh_e820(&c->l, dom->acpi_modules, PVH_NR_ACPI_MODULES, c->e820,
+                 sizeof(c->e820) / sizeof(c->e820[0]));
+    if (n < 0 || xc_domain_set_memory_map(xch, c->domid, c->e820, n) != 0)
+        return -1;
+    dom->e820 = c->e820;
+    dom->e820_entries = n;
+    return 0;
+}
+
 int pvh_dom_build(xc_interface *xch, const struct pv_dom_params *p,
                   struct pv_dom_xs_state *st)
 {
-    struct pv_acpi_tables acpi = { 0 };
-    struct e820entry e820[8];
-    struct pvh_mem_layout l;
+    struct pvh_build_ctx c = { .p = p, .domid = st->domid };
     struct xc_dom_image *dom;
-    uint8_t *info_page = NULL, *tables_copy = NULL;
-    uint32_t d = st->domid;
     const char *step;
-    int n, rc = -1;
+    int rc = -1;
 
     dom = xc_dom_allocate(xch, p->cmdline, NULL);
     if (!dom) {
-        PV_ERR((int)d, "xc_dom_allocate failed: %s", strerror(errno));
+        PV_ERR((int)st->domid, "xc_dom_allocate failed: %s", strerror(errno));
         return -1;
     }
     dom->container_type = XC_DOM_HVM_CONTAINER;
     dom->target_pages = p->target_kb >> 2;
     dom->claim_enabled = 1;             /* xl's default claim_mode */
-    step = "loading kernel";
-    if (xc_dom_kernel_file(dom, p->kernel) != 0)
-        goto fail;
-    step = "loading ramdisk";
-    if (p->ramdisk && xc_dom_module_file(dom, p->ramdisk, NULL) != 0)
-        goto fail;
-    pvh_mem_layout(p->max_kb << 10, &l);
-    dom->mmio_size = l.mmio_size;
-    dom->mmio_start = l.mmio_start;
-    dom->lowmem_end = l.lowmem_end;
-    dom->highmem_end = l.highmem_end;
+    pvh_mem_layout(p->max_kb << 10, &c.l);
+    dom->mmio_size = c.l.mmio_size;
+    dom->mmio_start = c.l.mmio_start;
+    dom->lowmem_end = c.l.lowmem_end;
+    dom->highmem_end = c.l.highmem_end;
     dom->vga_hole_size = 0;
     dom->device_model = false;
-    dom->max_vcpus = p->max_vcpus;
-    dom->console_evtchn = st->console_port;
-    dom->console_domid = st->console_domid;
-    dom->xenstore_evtchn = st->store_port;
-    dom->xenstore_domid = st->store_domid;
-
-    step = "initialising the builder";
-    if (xc_dom_boot_xen_init(dom, xch, d) != 0)
-        goto fail;
-    step = "parsing the kernel image (no PVH entry point?)";
-    if (xc_dom_parse_image(dom) != 0)
-        goto fail;
-    step = "sizing guest memory";
-    if (xc_dom_mem_init(dom, p->max_kb / 1024) != 0)
-        goto fail;
-    step = "allocating guest memory";
-    if (xc_dom_boot_mem_init(dom) != 0)
-        goto fail;
-
-    step = "building the ACPI tables";
-    info_page = calloc(1, PAGE);
-    if (!info_page || load_acpi(dom, p, &acpi, info_page))
-        goto fail;
-    /* xc_dom_load_acpi copies whole pages from the module data */
-    tables_copy = calloc(1, dom->acpi_modules[2].length);
-    if (!tables_copy)
-        goto fail;
-    memcpy(tables_copy, acpi.blob, acpi.len);
-    dom->acpi_modules[2].data = tables_copy;
-    step = "setting the memory map";
-    n = pvh_e820(&l, dom->acpi_modules, PVH_NR_ACPI_MODULES, e820,
-                 sizeof(e820) / sizeof(e820[0]));
-    if (n < 0 || xc_domain_set_memory_map(xch, d, e820, n) != 0)
-        goto fail;
-    dom->e820 = e820;
-    dom->e820_entries = n;
-
-    step = "building the boot image";
-    if (xc_dom_build_image(dom) != 0)
-        goto fail;
-    step = "booting the image";
-    if (xc_dom_boot_image(dom) != 0)
-        goto fail;
-    step = "setting up the grant table";
-    if (xc_dom_gnttab_init(dom) != 0)
-        goto fail;
+    if (pv_dom_build_steps(xch, dom, p, st, p->max_kb / 1024,
+                           "parsing the kernel image (no PVH entry point?)",
+                           pvh_acpi_and_e820, &c, &step)) {
+        pv_dom_build_failed(p, st->domid, "PVH domain", step);
+        goto out;
+    }
     /* HVM containers are translated: these are guest frame numbers, which
      * is what store/ring-ref and console/ring-ref hold for them. */
     st->console_mfn = dom->console_pfn;
     st->store_mfn = dom->xenstore_pfn;
     rc = 0;
-    goto out;
-fail:
-    if (!strncmp(step, "loading", 7) || strstr(step, "memory") ||
-        strstr(step, "ACPI"))
-        PV_ERR((int)d, "building PVH domain \"%s\" failed while %s (kernel "
-               "%s): %s", p->name, step, p->kernel, strerror(errno));
-    else
-        PV_ERR((int)d, "building PVH domain \"%s\" failed while %s (kernel "
-               "%s)", p->name, step, p->kernel);
 out:
     /* the image no longer points at our buffers once released */
     dom->e820 = NULL;
     dom->e820_entries = 0;
     xc_dom_release(dom);
-    pv_acpi_free(&acpi);
-    free(tables_copy);
-    free(info_page);
+    pv_acpi_free(&c.acpi);
+    free(c.tables_copy);
+    free(c.info_page);
     return rc;
 }

@@ -47,6 +47,18 @@ uint64_t pvh_paging_mempool_kb(uint64_t max_kb, unsigned max_vcpus, bool hap);
 int pvh_dom_arch_create(xc_interface *xch, const struct pv_dom_params *p,
                         uint32_t domid);
 
+/* The builder steps PV and PVH share (libxl/dom_build.c): see there. */
+typedef int pv_dom_build_hook(xc_interface *xch, struct xc_dom_image *dom,
+                              void *arg, const char **step);
+int pv_dom_build_steps(xc_interface *xch, struct xc_dom_image *dom,
+                       const struct pv_dom_params *p,
+                       const struct pv_dom_xs_state *st, uint64_t mem_mb,
+                       const char *parse_step, pv_dom_build_hook *after_mem,
+                       void *arg, const char **step);
+/* The message for a failed STEP of building WHAT ("domain", "PVH domain"). */
+void pv_dom_build_failed(const struct pv_dom_params *p, uint32_t domid,
+                         const char *what, const char *step);
+
 /* libxl__build_hvm for PVH: kernel, ramdisk, memory, ACPI, e820, start
  * info; fills st->store_mfn/console_mfn (guest frame numbers). */
 int pvh_dom_build(xc_interface *xch, const struct pv_dom_params *p,
