@@ -184,29 +184,24 @@ void nbc_tx_rollback(struct nbc *n)
 
 /* ---- request/response ---- */
 
-static int nbc_request(struct nbc *n, struct nlmsghdr *nlh, mnl_cb_t cb,
-                       void *data)
+/* Send NLH on SOCK and run CB over the replies to SEQ until the exchange
+ * ends (MNL_CB_STOP: the ACK or DONE) or fails (-errno; a failed request
+ * still ends with its own message consumed, nothing more arrives for SEQ).
+ * Shared by rtnetlink and nfnetlink queries. */
+int nbc_exchange(struct mnl_socket *sock, unsigned portid,
+                 struct nlmsghdr *nlh, unsigned seq, mnl_cb_t cb, void *data)
 {
-    char *buf;
-    unsigned seq;
-    int rc = 0, is_dump;
+    char *buf = malloc(NBC_RXBUF);
+    int rc = 0;
 
-    nlh->nlmsg_seq = seq = ++n->seq;
-    /* NLM_F_DUMP shares bits with NLM_F_EXCL, so only a GET is a dump.
-     * Everything else asks for an ACK: that is what ends the exchange. */
-    is_dump = (nlh->nlmsg_type - RTM_BASE) % 4 == 2 &&
-              (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-    if (!is_dump)
-        nlh->nlmsg_flags |= NLM_F_ACK;
-    buf = malloc(NBC_RXBUF);
     if (!buf)
         return -ENOMEM;
-    if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0) {
+    if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
         rc = -errno;
         goto out;
     }
     for (;;) {
-        ssize_t len = mnl_socket_recvfrom(n->nl, buf, NBC_RXBUF);
+        ssize_t len = mnl_socket_recvfrom(sock, buf, NBC_RXBUF);
         int r;
 
         if (len < 0) {
@@ -214,11 +209,9 @@ static int nbc_request(struct nbc *n, struct nlmsghdr *nlh, mnl_cb_t cb,
             goto out;
         }
         errno = 0;
-        r = mnl_cb_run(buf, len, seq, n->portid, cb, data);
+        r = mnl_cb_run(buf, len, seq, portid, cb, data);
         if (r == MNL_CB_ERROR) {
             rc = errno ? -errno : -EIO;
-            /* A failed dump or request still ends with its own message
-             * consumed; nothing more will arrive for this seq. */
             goto out;
         }
         if (r == MNL_CB_STOP)
@@ -227,6 +220,22 @@ static int nbc_request(struct nbc *n, struct nlmsghdr *nlh, mnl_cb_t cb,
 out:
     free(buf);
     return rc;
+}
+
+static int nbc_request(struct nbc *n, struct nlmsghdr *nlh, mnl_cb_t cb,
+                       void *data)
+{
+    unsigned seq;
+    int is_dump;
+
+    nlh->nlmsg_seq = seq = ++n->seq;
+    /* NLM_F_DUMP shares bits with NLM_F_EXCL, so only a GET is a dump.
+     * Everything else asks for an ACK: that is what ends the exchange. */
+    is_dump = (nlh->nlmsg_type - RTM_BASE) % 4 == 2 &&
+              (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+    if (!is_dump)
+        nlh->nlmsg_flags |= NLM_F_ACK;
+    return nbc_exchange(n->nl, n->portid, nlh, seq, cb, data);
 }
 
 static struct nlmsghdr *nbc_msg(char *buf, int type, int flags)

@@ -58,6 +58,10 @@ int nbc_link_pin_mac(struct nbc *n, int ifindex, const unsigned char mac[6]);
 void nbc_debug_fail_at(struct nbc *n, int nth);
 /* The gate every change passes (see nbc.c); -EIO when a test says so. */
 int nbc_gate(struct nbc *n);
+struct nlmsghdr;
+int nbc_exchange(struct mnl_socket *sock, unsigned portid,
+                 struct nlmsghdr *nlh, unsigned seq,
+                 int (*cb)(const struct nlmsghdr *, void *), void *data);
 /* Record an undo entry (no-op outside a transaction). */
 int nbc_undo_push(struct nbc *n, const struct nbc_undo *u);
 

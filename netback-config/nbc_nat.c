@@ -68,39 +68,12 @@ void nbc_nf_close(struct nbc *n)
 /* A GET (single object, ended by its ACK) or a dump (ended by DONE). */
 static int nf_query(struct nbc *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-    char *buf = NULL;
     unsigned seq = nlh->nlmsg_seq = ++n->seq;
     int rc;
 
     if ((rc = nf_open(n)))
         return rc;
-    buf = malloc(NF_RXBUF);
-    if (!buf)
-        return -ENOMEM;
-    if (mnl_socket_sendto(n->nf, nlh, nlh->nlmsg_len) < 0) {
-        rc = -errno;
-        goto out;
-    }
-    for (;;) {
-        ssize_t len = mnl_socket_recvfrom(n->nf, buf, NF_RXBUF);
-        int r;
-
-        if (len < 0) {
-            rc = -errno;
-            goto out;
-        }
-        errno = 0;
-        r = mnl_cb_run(buf, len, seq, n->nf_portid, cb, data);
-        if (r == MNL_CB_ERROR) {
-            rc = errno ? -errno : -EIO;
-            goto out;
-        }
-        if (r == MNL_CB_STOP)
-            break;
-    }
-out:
-    free(buf);
-    return rc;
+    return nbc_exchange(n->nf, n->nf_portid, nlh, seq, cb, data);
 }
 
 /* One batch: nf_batch_start, then batch_msg + payload + batch_next per
