@@ -29,6 +29,9 @@ cat >> $W/dev.cfg <<EOC
 disk = [ "$W/disk.img,raw,xvda,w" ]
 vif = [ "bridge=xenbr0" ]
 EOC
+# ours split by device kind, to say which one dominates
+cp $W/none.cfg $W/disk.cfg; echo "disk = [ \"$W/disk.img,raw,xvda,w\" ]" >> $W/disk.cfg
+cp $W/none.cfg $W/vif.cfg; echo 'vif = [ "bridge=xenbr0" ]' >> $W/vif.cfg
 
 # measure TOOL CFG -> median create -p ms (destroy not timed)
 measure() {
@@ -63,5 +66,9 @@ for t in ours debian; do
     echo "$t $o" >> $W/overheads
 done
 awk '{o[$1]=$2} END {if (o["debian"] > 0) printf "ours/debian overhead ratio: %.3f\n", o["ours"] / o["debian"]}' $W/overheads
+a=$(measure ours $W/none.cfg)
+d=$(measure ours $W/disk.cfg)
+v=$(measure ours $W/vif.cfg)
+awk "BEGIN {printf \"ours split: 1 vbd alone +%.1f ms, 1 vif alone +%.1f ms (no devices %s ms)\\n\", $d - $a, $v - $a, $a}"
 losetup -a | grep -q disk.img && echo "WARNING: a loop device is left on disk.img"
 exit 0
