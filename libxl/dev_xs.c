@@ -3,6 +3,7 @@
  * script. */
 #include "libxl/dev_internal.h"
 #include "libxl/log.h"
+#include "libxl/xs_batch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -211,18 +212,16 @@ int pv_dev_wait_backend(struct xs_handle *xsh, const char *be, int want,
                         int *state)
 {
     long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : PV_DEV_TIMEOUT_MS);
-    struct xs_handle *w = xs_open(0);
+    struct xs_batch w;
     char path[300], token[32];
-    int s = -1, rc;
+    int s = -1, rc, watching;
 
-    /* A private connection for the watch, so events for watches of the
-     * caller's handle are neither stolen nor mixed in. */
+    /* A private connection for the watch: libxenstore's own cannot be
+     * polled when linked statically (see xs_batch.h). */
     snprintf(path, sizeof(path), "%s/state", be);
     snprintf(token, sizeof(token), "pvdev-%d", getpid());
-    if (w && !xs_watch(w, path, token)) {
-        xs_close(w);
-        w = NULL;
-    }
+    watching = xs_batch_open_watch(&w) == 0 &&
+               xs_batch_watch(&w, path, token) == 0;
     for (;;) {
         long long left;
 
@@ -244,21 +243,12 @@ int pv_dev_wait_backend(struct xs_handle *xsh, const char *be, int want,
          * has no event, so poll it every few ms meanwhile. */
         if (s >= want && ready)
             left = left < 5 ? left : 5;
-        if (w) {
-            struct pollfd pfd = { .fd = xs_fileno(w), .events = POLLIN };
-            if (poll(&pfd, 1, (int)(left < 100 ? left : 100)) > 0) {
-                unsigned num;
-                char **ev = xs_read_watch(w, &num);
-                free(ev);
-            }
-        } else {
+        if (!watching || xs_batch_wait_event(&w, (int)(left < 100 ? left : 100)) < 0) {
+            watching = 0;
             usleep(2000);
         }
     }
-    if (w) {
-        xs_unwatch(w, path, token);
-        xs_close(w);
-    }
+    xs_batch_close(&w);
     if (state)
         *state = s;
     return rc;

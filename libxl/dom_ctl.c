@@ -6,6 +6,7 @@
 #include "libxl/dom.h"
 #include "libxl/dom_xs.h"
 #include "libxl/log.h"
+#include "libxl/xs_batch.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -317,19 +318,19 @@ static double mono_ms(void)
 }
 
 /* Xen fires @releaseDomain whenever a domain shuts down or dies; after each
- * firing look at the domain's state. */
+ * firing look at the domain's state.  Without a watch connection (neither
+ * xenstored's socket nor the xenbus device) look every 50 ms. */
 int pv_dom_wait(struct pv_hv *hv, uint32_t domid, int timeout_ms,
                 int until_death, int *reason)
 {
     xc_domaininfo_t info;
     double deadline = mono_ms() + timeout_ms;
-    int fd, rc = -1;
+    struct xs_batch w;
+    int watching, rc = -1;
 
-    if (!xs_watch(hv->xsh, "@releaseDomain", "pvstack-wait"))
-        return -1;
-    fd = xs_fileno(hv->xsh);
+    watching = xs_batch_open_watch(&w) == 0 &&
+               xs_batch_watch(&w, "@releaseDomain", "pvstack-wait") == 0;
     for (;;) {
-        struct pollfd pfd = { .fd = fd, .events = POLLIN };
         int left;
 
         if (xc_domain_getinfolist(XCH(hv), domid, 1, &info) != 1 ||
@@ -347,12 +348,15 @@ int pv_dom_wait(struct pv_hv *hv, uint32_t domid, int timeout_ms,
         left = timeout_ms < 0 ? -1 : (int)(deadline - mono_ms());
         if (timeout_ms >= 0 && left <= 0)
             break;
-        if (poll(&pfd, 1, left) > 0) {
-            unsigned int num;
-            char **ev = xs_read_watch(hv->xsh, &num);
-            free(ev);
+        if (!watching) {
+            poll(NULL, 0, left < 0 || left > 50 ? 50 : left);
+        } else if (xs_batch_wait_event(&w, left) < 0) {
+            PV_WARN((int)domid, "lost the xenstore watch connection: %s",
+                    strerror(errno));
+            xs_batch_close(&w);
+            watching = 0;
         }
     }
-    xs_unwatch(hv->xsh, "@releaseDomain", "pvstack-wait");
+    xs_batch_close(&w);
     return rc;
 }

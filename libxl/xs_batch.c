@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,4 +369,64 @@ fail_reset:
     b->out_len = 0;
     b->n_queued = 0;
     return -1;
+}
+
+int xs_batch_open_watch(struct xs_batch *b)
+{
+    const char *dev = getenv("XENSTORED_PATH") ? NULL : "/dev/xen/xenbus";
+
+    if (xs_batch_open(b) == 0)
+        return 0;
+    if (!dev || getenv("PVSTACK_NO_XS_BATCH"))
+        return -1;
+    b->fd = open(dev, O_RDWR | O_CLOEXEC);
+    return b->fd < 0 ? -1 : 0;
+}
+
+int xs_batch_watch(struct xs_batch *b, const char *path, const char *token)
+{
+    size_t lp = strlen(path) + 1, lt = strlen(token) + 1;
+    char buf[512];
+
+    if (lp + lt > sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, lp);
+    memcpy(buf + lp, token, lt);
+    return xs_batch_call(b, XS_WATCH, 0, buf, lp + lt, NULL, NULL);
+}
+
+int xs_batch_wait_event(struct xs_batch *b, int timeout_ms)
+{
+    struct xsd_sockmsg h;
+    char skip[256];
+
+    /* bytes already buffered belong to a message that has arrived */
+    if (b->in_off == b->in_len) {
+        struct pollfd pfd = { .fd = b->fd, .events = POLLIN };
+        int r;
+
+        do
+            r = poll(&pfd, 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        if (r <= 0)
+            return r;
+    }
+    if (read_all(b, &h, sizeof(h)))
+        return -1;
+    if (h.len > XENSTORE_PAYLOAD_MAX) {
+        errno = EPROTO;
+        return -1;
+    }
+    while (h.len) {
+        size_t n = h.len < sizeof(skip) ? h.len : sizeof(skip);
+
+        if (read_all(b, skip, n))
+            return -1;
+        h.len -= (uint32_t)n;
+    }
+    /* Only watch events come unasked on this connection; whatever it was,
+     * the caller looks at the watched state again. */
+    return 1;
 }

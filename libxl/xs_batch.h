@@ -58,4 +58,19 @@ void xs_batch_directory(struct xs_batch *b, const char *path);
  * errors), in queue order; the caller frees them and the array. */
 int xs_batch_flush(struct xs_batch *b, char ***replies, unsigned *n);
 
+/* Watches on a connection of their own.  xl links libxenstore statically
+ * and Xen builds libxenstore.a without its reader thread, so a poll() on
+ * xs_fileno() never wakes; this connection's socket is polled directly.
+ * xs_batch_open_watch also takes the xenbus device when xenstored has no
+ * local socket (a xenstore stub domain).  Closing the connection removes
+ * its watches. */
+int xs_batch_open_watch(struct xs_batch *b);
+/* Register PATH with TOKEN; 0 or -1 with errno.  Events that arrive
+ * before the acknowledgement are dropped: callers look at the state they
+ * watch after registering. */
+int xs_batch_watch(struct xs_batch *b, const char *path, const char *token);
+/* Wait up to TIMEOUT_MS (< 0: for ever) for the next watch event and
+ * consume it: 1 on an event, 0 on timeout, -1 with errno on failure. */
+int xs_batch_wait_event(struct xs_batch *b, int timeout_ms);
+
 #endif

@@ -206,12 +206,94 @@ static void replies_are_parsed_whatever_the_segmentation(void **state)
     }
 }
 
+/* A fake xenstored for the watch connection: it answers XS_WATCH with an
+ * event ahead of the acknowledgement (as a busy xenstored may), then sends
+ * one event per byte the test writes to its control pipe, and two at once
+ * for the byte '2'. */
+static int watch_ctl[2];
+static struct seen watch_req;
+
+static void put_msg(int fd, uint32_t type, const char *body, size_t len,
+                    char *buf, size_t *off)
+{
+    struct xsd_sockmsg h = { .type = type, .len = (uint32_t)len };
+
+    memcpy(buf + *off, &h, sizeof(h));
+    memcpy(buf + *off + sizeof(h), body, len);
+    *off += sizeof(h) + len;
+    (void)fd;
+}
+
+static void *fake_watch_xenstored(void *arg)
+{
+    int fd = *(int *)arg;
+    static const char ev[] = "@releaseDomain\0tok";
+    char buf[512], c;
+    size_t off = 0;
+
+    if (read(fd, &watch_req.h, sizeof(watch_req.h)) != sizeof(watch_req.h) ||
+        watch_req.h.len >= sizeof(watch_req.body) ||
+        read(fd, watch_req.body, watch_req.h.len) != (ssize_t)watch_req.h.len)
+        return NULL;
+    put_msg(fd, XS_WATCH_EVENT, ev, sizeof(ev), buf, &off);
+    put_msg(fd, XS_WATCH, "OK", 3, buf, &off);
+    if (write(fd, buf, off) != (ssize_t)off)
+        return NULL;
+    while (read(watch_ctl[0], &c, 1) == 1) {
+        off = 0;
+        put_msg(fd, XS_WATCH_EVENT, ev, sizeof(ev), buf, &off);
+        if (c == '2')
+            put_msg(fd, XS_WATCH_EVENT, ev, sizeof(ev), buf, &off);
+        if (write(fd, buf, off) != (ssize_t)off)
+            return NULL;
+    }
+    return NULL;
+}
+
+static void watch_events_wake_the_waiter_and_timeouts_expire(void **state)
+{
+    struct xs_batch b;
+    pthread_t th;
+    int sv[2];
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(pipe(watch_ctl), 0);
+    memset(&b, 0, sizeof(b));
+    b.fd = sv[0];
+    assert_int_equal(pthread_create(&th, NULL, fake_watch_xenstored, &sv[1]), 0);
+
+    assert_int_equal(xs_batch_watch(&b, "@releaseDomain", "tok"), 0);
+    assert_int_equal(watch_req.h.type, XS_WATCH);
+    assert_int_equal(watch_req.h.len, sizeof("@releaseDomain") + sizeof("tok"));
+    assert_memory_equal(watch_req.body, "@releaseDomain\0tok", watch_req.h.len);
+    /* the event ahead of the acknowledgement was dropped with it */
+    assert_int_equal(xs_batch_wait_event(&b, 20), 0);
+
+    assert_int_equal(write(watch_ctl[1], "1", 1), 1);
+    assert_int_equal(xs_batch_wait_event(&b, 5000), 1);
+    assert_int_equal(xs_batch_wait_event(&b, 20), 0);
+    /* two events read in one go: each is its own wake-up */
+    assert_int_equal(write(watch_ctl[1], "2", 1), 1);
+    assert_int_equal(xs_batch_wait_event(&b, 5000), 1);
+    assert_int_equal(xs_batch_wait_event(&b, 5000), 1);
+    assert_int_equal(xs_batch_wait_event(&b, 20), 0);
+
+    close(watch_ctl[1]);
+    pthread_join(th, NULL);
+    close(watch_ctl[0]);
+    /* xenstored gone: an error, not a spurious event or a hang */
+    close(sv[1]);
+    assert_int_equal(xs_batch_wait_event(&b, 5000), -1);
+    xs_batch_close(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(requests_are_encoded_as_libxenstore_does),
         cmocka_unit_test(a_refused_write_fails_the_flush),
         cmocka_unit_test(replies_are_parsed_whatever_the_segmentation),
+        cmocka_unit_test(watch_events_wake_the_waiter_and_timeouts_expire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
