@@ -78,7 +78,8 @@ int pv_dom_lookup(struct pv_hv *hv, const char *q, uint32_t *domid)
 
 int pv_dom_destroy(struct pv_hv *hv, uint32_t domid)
 {
-    int rc = 0;
+    struct pv_dev_lock lk;
+    int rc = 0, locked;
 
     if (!pv_dom_exists(hv, domid)) {
         PV_ERR((int)domid, "Non-existant domain");
@@ -90,7 +91,13 @@ int pv_dom_destroy(struct pv_hv *hv, uint32_t domid)
      * scripts run, loop devices freed -- before the nodes they need go. */
     pv_devices_remove_all(hv->xsh, domid, 1);
     pv_dom_xs_remove(hv->xsh, domid);
+    /* Under the domain's userdata lock, as libxl's devices_destroy_cb: a
+     * hot-plug running in another xl finishes its config update first
+     * instead of writing the file back after we removed it. */
+    locked = pv_dev_lock(hv->xch, domid, &lk) == 0;
     pv_userdata_remove_all(domid);
+    if (locked)
+        pv_dev_unlock(&lk);
     if (xc_domain_destroy(XCH(hv), domid) < 0) {
         PV_ERR((int)domid, "xc_domain_destroy failed: %s", strerror(errno));
         rc = -1;

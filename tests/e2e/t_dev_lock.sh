@@ -81,7 +81,22 @@ grep -q "present in JSON but not in xenstore" ref.err && fail "Debian's xl found
 [ -z "$lkfile" ] || fail "lock file $lkfile left after the creating commands"
 ls /var/lib/xen/userdata-l.$d.* 2>/dev/null && fail "the lock file is left behind"
 
-run "$XL" destroy lk || fail "destroy failed"
+# Destroy removes the stored config under the same lock (libxl's
+# devices_destroy_cb): while someone holds it, destroy waits and the file
+# stays.
+cfgf=$(ls /var/lib/xen/userdata-d.$d.*.libxl-json)
+lockf=$(echo "$cfgf" | sed 's|userdata-d\.\(.*\)\.libxl-json$|userdata-l.\1.domain-userdata-lock|')
+rm -f /tmp/lk-held
+flock "$lockf" sh -c 'touch /tmp/lk-held; sleep 5' & holder=$!
+i=0; while [ ! -e /tmp/lk-held ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e /tmp/lk-held ] || fail "could not take the userdata lock"
+"$XL" destroy lk > destroy.log 2>&1 & dpid=$!
+sleep 2
+kill -0 $dpid 2>/dev/null || { cat destroy.log; fail "destroy did not wait for the userdata lock"; }
+[ -e "$cfgf" ] || fail "destroy removed the stored config while the lock was held"
+wait $holder
+wait $dpid || { cat destroy.log; fail "destroy failed"; }
+rm -f /tmp/lk-held
 wait_gone lk 10 || fail "lk still exists"
 snapshot after
 no_trace before after "concurrent attach/detach"
