@@ -55,6 +55,7 @@ static void phases_print(void)
 {
     int i;
 
+    xl_phase("exit");
     fprintf(stderr, "phases:");
     for (i = 0; i < n_phases; i++)
         fprintf(stderr, " %s %.1f ms,", phases[i].what, phases[i].ms);
