@@ -50,6 +50,10 @@ struct pv_dom_params {
     uint64_t max_kb;        /* maxmem= (>= target) */
     enum pv_dom_action on_poweroff, on_reboot, on_crash, on_watchdog;
     char *json;             /* libxl-json userdata to persist (NULL: minimal) */
+    /* pool= (c_info.pool_name): resolved to a cpupool id by pv_dom_create
+     * at every build, as libxl's setdefault does, so a restart finds the
+     * pool by name again.  NULL: Pool-0. */
+    char *pool_name;
     /* Affinity and scheduler params a restart applies again, as xl's
      * restart re-runs the whole create (borrowed, never freed here: the
      * monitor is forked from the create that owns it; NULL: none). */

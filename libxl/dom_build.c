@@ -16,6 +16,7 @@
 #include "libxl/dom.h"
 #include "libxl/dom_xs.h"
 #include "libxl/dom_pvh.h"
+#include "libxl/dom_sched.h"
 #include "libxl/log.h"
 
 #include <errno.h>
@@ -113,7 +114,8 @@ static int check_free_memory(xc_interface *xch, const struct pv_dom_params *p,
 /* INFO: the host's physinfo as check_free_memory read it (zero if that
  * failed), for the grant table version and HAP. */
 static int make_domain(xc_interface *xch, const struct pv_dom_params *p,
-                       const xc_physinfo_t *info, uint32_t *domid)
+                       const xc_physinfo_t *info, uint32_t poolid,
+                       uint32_t *domid)
 {
     struct xen_domctl_createdomain create = {
         .ssidref = 0,
@@ -121,7 +123,7 @@ static int make_domain(xc_interface *xch, const struct pv_dom_params *p,
         .max_evtchn_port = 1023,
         .max_grant_frames = -1,         /* hypervisor's default */
         .max_maptrack_frames = -1,
-        .cpupool_id = 0,
+        .cpupool_id = poolid,   /* born in its pool: no migration */
     };
 
     if (info->capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2)
@@ -298,13 +300,19 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     struct pv_dom_timing tm = { 0 };
     xc_physinfo_t info;
     struct timeval tv;
-    uint32_t domid = 0;
+    uint32_t domid = 0, poolid = 0;
     int have_domain = 0;
     char *json = NULL;
     double t0 = now_ms(), t1;
 
     if (check_params(p))
         return -1;
+    /* libxl__domain_config_setdefault: a name or a number, before anything
+     * exists (a pool destroyed since the first create fails a restart) */
+    if (p->pool_name && pv_pool_lookup(hv, p->pool_name, &poolid)) {
+        PV_ERR(-1, "Illegal pool specified: %s", p->pool_name);
+        return -1;
+    }
     /* also learns the xenstored and xenconsoled domains for build_pre */
     if (pv_dom_xs_precheck(hv->xsh, p->name, &st.store_domid,
                            &st.console_domid)) {
@@ -314,7 +322,7 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     if (check_free_memory(xch, p, &info))
         return -1;
 
-    if (make_domain(xch, p, &info, &domid))
+    if (make_domain(xch, p, &info, poolid, &domid))
         return -1;
     have_domain = 1;
     st.domid = domid;

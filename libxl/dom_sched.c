@@ -625,29 +625,44 @@ int pv_pool_list(struct pv_hv *hv, struct pv_pool **out)
     return n;
 }
 
-int pv_pool_lookup(struct pv_hv *hv, const char *q, uint32_t *poolid)
+int pv_pool_find(const struct pv_pool *pools, int n, const char *q,
+                 uint32_t *poolid)
 {
     const char *p = q;
-    struct pv_pool *pools = NULL;
-    int n, i, rc = -1;
-    char *name;
+    unsigned long id;
+    int i;
 
     while (*p >= '0' && *p <= '9')
         p++;
+    /* libxl's qualifier_to_id: all digits is an id, anything else a name */
     if (p != q && !*p) {
-        *poolid = (uint32_t)strtoul(q, NULL, 10);
-        name = pv_pool_name(hv, *poolid);
-        free(name);
-        return name ? 0 : -1;
+        errno = 0;
+        id = strtoul(q, NULL, 10);
+        if (errno || id > UINT32_MAX)
+            return -1;
+        for (i = 0; i < n; i++)
+            if (pools[i].id == id) {
+                *poolid = pools[i].id;
+                return 0;
+            }
+        return -1;
     }
-    n = pv_pool_list(hv, &pools);
-    for (i = 0; i < n; i++) {
-        if (!strcmp(pools[i].name, q)) {
+    for (i = 0; i < n; i++)
+        if (pools[i].name && !strcmp(pools[i].name, q)) {
             *poolid = pools[i].id;
-            rc = 0;
-            break;
+            return 0;
         }
-    }
-    pv_pool_list_free(pools, n > 0 ? n : 0);
+    return -1;
+}
+
+int pv_pool_lookup(struct pv_hv *hv, const char *q, uint32_t *poolid)
+{
+    struct pv_pool *pools = NULL;
+    int n = pv_pool_list(hv, &pools), rc;
+
+    if (n < 0)
+        return -1;
+    rc = pv_pool_find(pools, n, q, poolid);
+    pv_pool_list_free(pools, n);
     return rc;
 }

@@ -104,6 +104,9 @@ void pv_pool_list_free(struct pv_pool *p, int n);
 char *pv_pool_name(struct pv_hv *hv, uint32_t poolid);
 /* libxl_cpupool_qualifier_to_cpupoolid + libxl_cpupoolid_is_valid: a number
  * or a name.  Returns 0 or -1. */
+int pv_pool_find(const struct pv_pool *pools, int n, const char *q,
+                 uint32_t *poolid);
+/* The same against the host's pools (pv_pool_list). */
 int pv_pool_lookup(struct pv_hv *hv, const char *q, uint32_t *poolid);
 
 #endif

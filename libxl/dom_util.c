@@ -32,6 +32,7 @@ void pv_dom_params_dispose(struct pv_dom_params *p)
     free(p->ramdisk);
     free(p->cmdline);
     free(p->json);
+    free(p->pool_name);
     memset(p, 0, sizeof(*p));
 }
 
@@ -49,7 +50,8 @@ int pv_dom_params_copy(struct pv_dom_params *dst, const struct pv_dom_params *sr
     *dst = *src;
     if (dup_opt(&dst->name, src->name) || dup_opt(&dst->kernel, src->kernel) ||
         dup_opt(&dst->ramdisk, src->ramdisk) ||
-        dup_opt(&dst->cmdline, src->cmdline) || dup_opt(&dst->json, src->json)) {
+        dup_opt(&dst->cmdline, src->cmdline) || dup_opt(&dst->json, src->json) ||
+        dup_opt(&dst->pool_name, src->pool_name)) {
         pv_dom_params_dispose(dst);
         return -1;
     }

@@ -181,6 +181,27 @@ static bool mask_full(const struct pv_xl_conf *c, const struct pv_bitmap *m)
     return true;
 }
 
+int pv_xl_conf_mask_hard(const struct pv_xl_conf *c, bool pv,
+                         struct pv_bitmap *map, FILE *diag)
+{
+    struct pv_bitmap vm = { 0, NULL }, type = { 0, NULL };
+    unsigned cpu;
+    int rc = -1;
+
+    if (mask_from(c, c->vm_cpumask, "vm.cpumask", &vm, diag) ||
+        mask_from(c, pv ? c->vm_pv_cpumask : c->vm_hvm_cpumask,
+                  pv ? "vm.pv.cpumask" : "vm.hvm.cpumask", &type, diag))
+        goto out;
+    for (cpu = 0; cpu < map->size * 8; cpu++)
+        if (!pv_bitmap_test(&vm, cpu) || !pv_bitmap_test(&type, cpu))
+            pv_bitmap_reset(map, cpu);
+    rc = pv_bitmap_is_empty(map) ? 1 : 0;
+out:
+    pv_bitmap_dispose(&vm);
+    pv_bitmap_dispose(&type);
+    return rc;
+}
+
 int pv_xl_conf_apply_affinity_masks(const struct pv_xl_conf *c,
                                     struct pv_domain_config *d, FILE *diag)
 {
@@ -188,7 +209,7 @@ int pv_xl_conf_apply_affinity_masks(const struct pv_xl_conf *c,
     struct pv_bitmap vm = { 0, NULL }, type = { 0, NULL };
     bool pv = b->type == PV_DOMAIN_TYPE_PV;
     unsigned i, cpu;
-    int rc = -1;
+    int rc = -1, r;
 
     if (mask_from(c, c->vm_cpumask, "vm.cpumask", &vm, diag) ||
         mask_from(c, pv ? c->vm_pv_cpumask : c->vm_hvm_cpumask,
@@ -208,16 +229,14 @@ int pv_xl_conf_apply_affinity_masks(const struct pv_xl_conf *c,
         }
     }
     for (i = 0; i < (unsigned)b->num_vcpu_hard_affinity; i++) {
-        struct pv_bitmap *t = &b->vcpu_hard_affinity[i];
-
-        for (cpu = 0; cpu < t->size * 8; cpu++)
-            if (!pv_bitmap_test(&vm, cpu) || !pv_bitmap_test(&type, cpu))
-                pv_bitmap_reset(t, cpu);
-        if (pv_bitmap_is_empty(t)) {
+        r = pv_xl_conf_mask_hard(c, pv, &b->vcpu_hard_affinity[i], diag);
+        if (r < 0)
+            goto out;
+        if (r) {
             if (diag)
-                fprintf(diag, "xl create: the hard affinity of vcpu %u is "
-                        "empty once the xl.conf vm%s.cpumask masks are "
-                        "applied\n", i, pv ? "[.pv]" : "[.hvm]");
+                fprintf(diag, "vcpu hard affinity map is empty (vcpu %u: "
+                        "its cpus are all outside xl.conf's vm.cpumask / "
+                        "%s)\n", i, pv ? "vm.pv.cpumask" : "vm.hvm.cpumask");
             goto out;
         }
     }

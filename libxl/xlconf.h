@@ -5,6 +5,7 @@
 #ifndef PV_XLCONF_H
 #define PV_XLCONF_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "libxl/domcfg_parse.h"
@@ -34,5 +35,12 @@ void pv_xl_conf_dispose(struct pv_xl_conf *c);
  * error.  Returns 0 or -1 (reported to DIAG). */
 int pv_xl_conf_apply_affinity_masks(const struct pv_xl_conf *c,
                                     struct pv_domain_config *d, FILE *diag);
+
+/* The same masks on one hard affinity MAP, as xl's vcpu-pin applies them
+ * (PV true for a PV domain; PVH and HVM use vm.hvm.cpumask).  Returns 0,
+ * 1 when MAP is left empty (xl: "vcpu hard affinity map is empty"), or -1
+ * when a mask does not parse (reported to DIAG). */
+int pv_xl_conf_mask_hard(const struct pv_xl_conf *c, bool pv,
+                         struct pv_bitmap *map, FILE *diag);
 
 #endif

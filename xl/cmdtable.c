@@ -18,7 +18,8 @@ static const struct xl_cmd_spec cmd_table[] = {
       "-n, --dryrun            Dry run - prints the resulting configuration\n"
       "                         (deprecated in favour of global -N option).\n"
       "-p                      Leave the domain paused after it is created.\n"
-      "-q, --quiet             Quiet." },
+      "-q, --quiet             Quiet.\n"
+      "--ignore-global-affinity-masks Ignore global masks in xl.conf." },
     { "list", main_list, 0, 0,
       "List information about all/some domains",
       "[options] [Domain]\n",
@@ -77,7 +78,8 @@ static const struct xl_cmd_spec cmd_table[] = {
       "List the VCPUs for all/some domains", "[Domain, ...]", NULL },
     { "vcpu-pin", main_vcpupin, 1, 1,
       "Set which CPUs a VCPU can use", "[option] <Domain> <VCPU|all> <Hard affinity|-|all> <Soft affinity|-|all>",
-      "-f, --force        undo an override pinning done by the kernel" },
+      "-f, --force        undo an override pinning done by the kernel\n"
+      "--ignore-global-affinity-masks Ignore global masks in xl.conf" },
     { "vcpu-set", main_vcpuset, 0, 1,
       "Set the number of active VCPUs allowed for the domain", "[option] <Domain> <vCPUs>",
       "-i, --ignore-host  Don't limit the vCPU based on the host CPU count" },

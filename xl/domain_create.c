@@ -211,6 +211,15 @@ int xl_params_from_config(const struct pv_domain_config *c,
     }
     p->name = dup_or_null(c->c_info.name);
     memcpy(p->uuid, c->c_info.uuid, 16);
+    /* pool_name wins over poolid, as in libxl; a bare poolid resolves as
+     * the number it is */
+    if (c->c_info.pool_name)
+        p->pool_name = strdup(c->c_info.pool_name);
+    else if (c->c_info.poolid && asprintf(&p->pool_name, "%u",
+                                          c->c_info.poolid) < 0)
+        p->pool_name = NULL;
+    if ((c->c_info.pool_name || c->c_info.poolid) && !p->pool_name)
+        return -1;
     p->kernel = dup_or_null(b->kernel);
     p->ramdisk = dup_or_null(b->ramdisk);
     p->cmdline = dup_or_null(b->cmdline);

@@ -4,6 +4,7 @@
 #include "xl/xl.h"
 #include "libxl/dom_sched.h"
 #include "libxl/log.h"
+#include "libxl/xlconf.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -219,10 +220,50 @@ out:
     return rc;
 }
 
+/* xl.conf's vm.cpumask and vm.pv/hvm.cpumask on the hard map of vcpu-pin
+ * (xl 4.17 reads xl.conf at start-up for every command; ours only where it
+ * matters).  PV: the domain is PV.  Returns 0, or 1 after printing why. */
+static int pin_mask_hard(uint8_t *hard, int nr_cpus, bool pv)
+{
+    const char *path = getenv("PVSTACK_XL_CONF");
+    const char *env = getenv("PVSTACK_HOST_CPUS");
+    struct pv_bitmap b = { 0, NULL };
+    struct pv_xl_conf conf;
+    size_t bytes = (size_t)(nr_cpus + 7) / 8;
+    int rc = 1, r;
+
+    pv_xl_conf_init(&conf);
+    if (pv_xl_conf_load(&conf, path ? path : PV_XL_CONF_PATH, stderr))
+        goto out;
+    if (!conf.vm_cpumask && !(pv ? conf.vm_pv_cpumask : conf.vm_hvm_cpumask)) {
+        rc = 0;     /* nothing to narrow: no hypercall, no parse */
+        goto out;
+    }
+    if (!(env && atoi(env) > 0))
+        pv_sched_host_topology(&conf.parse.topo);
+    if (pv_bitmap_alloc(&b, (unsigned)nr_cpus))
+        goto out;
+    memcpy(b.map, hard, bytes < b.size ? bytes : b.size);
+    r = pv_xl_conf_mask_hard(&conf, pv, &b, stderr);
+    if (r < 0)
+        goto out;
+    if (r) {
+        fprintf(stderr, "vcpu hard affinity map is empty\n");
+        goto out;
+    }
+    memcpy(hard, b.map, bytes < b.size ? bytes : b.size);
+    rc = 0;
+out:
+    pv_bitmap_dispose(&b);
+    pv_xl_conf_dispose(&conf);
+    return rc;
+}
+
 int main_vcpupin(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "force", no_argument, NULL, 'f' },
+        { "ignore-global-affinity-masks", no_argument, NULL, 'i' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -233,10 +274,15 @@ int main_vcpupin(int argc, char **argv)
     unsigned v, first, last;
     uint32_t domid;
     const char *vs;
+    bool ignore_masks = false;
 
-    while ((opt = xl_getopt(argc, argv, "f", opts, "vcpu-pin", 3, &rc)) != -1)
+    while ((opt = xl_getopt(argc, argv, "fi", opts, "vcpu-pin", 3,
+                            &rc)) != -1) {
         if (opt == -2)
             return rc;
+        if (opt == 'i')
+            ignore_masks = true;
+    }
     if (xl_open(&hv))
         return 1;
     rc = 1;
@@ -272,6 +318,11 @@ int main_vcpupin(int argc, char **argv)
         fprintf(stderr, "Error: Invalid argument.\n");
         goto out;
     }
+    /* only the hard affinity is narrowed; PVH counts as HVM */
+    if (!skip_hard && !ignore_masks &&
+        pin_mask_hard(hard, nr_cpus,
+                      !(info.flags & XEN_DOMINF_hvm_guest)))
+        goto out;
     if (!skip_hard)
         flags |= XEN_VCPUAFFINITY_HARD;
     if (!skip_soft)
