@@ -48,6 +48,9 @@ static int dup_opt(char **dst, const char *src)
 int pv_dom_params_copy(struct pv_dom_params *dst, const struct pv_dom_params *src)
 {
     *dst = *src;
+    /* none of SRC's strings may stay in DST: a failure below disposes it */
+    dst->name = dst->kernel = dst->ramdisk = dst->cmdline = NULL;
+    dst->json = dst->pool_name = NULL;
     if (dup_opt(&dst->name, src->name) || dup_opt(&dst->kernel, src->kernel) ||
         dup_opt(&dst->ramdisk, src->ramdisk) ||
         dup_opt(&dst->cmdline, src->cmdline) || dup_opt(&dst->json, src->json) ||

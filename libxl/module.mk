@@ -7,6 +7,9 @@ XL_LIBS := $(call PC,libs,$(PKGS_XEN) yajl) -lpthread
 PV_ARCHIVES += $(LIBPVXL)
 PV_LINK_LIBS += $(XL_LIBS)
 
+# test_dom_params fails strdup on purpose and records what is freed.
+LDFLAGS_test_dom_params := -Wl,--wrap=strdup -Wl,--wrap=free
+
 # test_dom_sched runs dom_sched.c against a fake hypervisor.
 LDFLAGS_test_dom_sched := $(foreach f,xc_interface_open xc_interface_close \
     xc_physinfo xc_cputopoinfo xc_get_cpumap_size xc_get_nodemap_size xc_get_max_nodes \
