@@ -270,11 +270,13 @@ int main_vcpupin(int argc, char **argv)
     struct pv_hv hv;
     xc_domaininfo_t info;
     uint8_t *hard = NULL, *soft = NULL;
-    int opt, rc, nr_cpus, skip_hard, skip_soft = 1, flags = 0;
+    int opt, rc, nr_cpus, skip_hard, skip_soft = 1, flags = 0, failed = 0;
+    long vcpuid;
     unsigned v, first, last;
     uint32_t domid;
     const char *vs;
-    bool ignore_masks = false;
+    char *end;
+    bool ignore_masks = false, force = false;
 
     while ((opt = xl_getopt(argc, argv, "fi", opts, "vcpu-pin", 3,
                             &rc)) != -1) {
@@ -282,6 +284,8 @@ int main_vcpupin(int argc, char **argv)
             return rc;
         if (opt == 'i')
             ignore_masks = true;
+        if (opt == 'f')
+            force = true;
     }
     if (xl_open(&hv))
         return 1;
@@ -294,17 +298,23 @@ int main_vcpupin(int argc, char **argv)
     if (nr_cpus <= 0 || !hard || !soft ||
         xc_domain_getinfolist(XCH(&hv), domid, 1, &info) != 1)
         goto out;
+    /* xl's parse: strtol's leading number, or "all" */
     vs = argv[optind + 1];
-    if (!strcmp(vs, "all")) {
+    vcpuid = strtol(vs, &end, 10);
+    if (end == vs || vcpuid < 0) {
+        if (strcmp(vs, "all")) {
+            fprintf(stderr, "Error: Invalid argument %s as VCPU.\n", vs);
+            goto out;
+        }
+        if (force) {
+            fprintf(stderr, "Error: --force and 'all' as VCPU not allowed.\n");
+            goto out;
+        }
+        vcpuid = -1;
         first = 0;
         last = info.max_vcpu_id;
     } else {
-        char *end;
-        first = last = strtoul(vs, &end, 10);
-        if (*end || end == vs || first > info.max_vcpu_id) {
-            fprintf(stderr, "Error: Invalid argument.\n");
-            goto out;
-        }
+        first = last = (unsigned)vcpuid;
     }
     skip_hard = parse_cpulist(argv[optind + 2], hard, nr_cpus);
     if (skip_hard < 0)
@@ -327,12 +337,23 @@ int main_vcpupin(int argc, char **argv)
         flags |= XEN_VCPUAFFINITY_HARD;
     if (!skip_soft)
         flags |= XEN_VCPUAFFINITY_SOFT;
+    /* --force breaks a temporary pin Xen holds on the vCPU */
+    if (force)
+        flags |= XEN_VCPUAFFINITY_FORCE;
     for (v = first; v <= last; v++) {
         if (xc_vcpu_setaffinity(XCH(&hv), domid, v, hard, soft, flags) < 0) {
             fprintf(stderr, "Setting vcpu affinity: %s\n", strerror(errno));
-            goto out;
+            failed = 1;
         }
     }
+    /* As xl 4.17: one vCPU that could not be set fails the command; for
+     * "all" the failure is reported and the exit status stays 0. */
+    if (failed && vcpuid >= 0) {
+        fprintf(stderr, "Could not set affinity for vcpu `%ld'.\n", vcpuid);
+        goto out;
+    }
+    if (failed)
+        fprintf(stderr, "Could not set affinity.\n");
     rc = 0;
 out:
     free(hard);
