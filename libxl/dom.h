@@ -91,8 +91,12 @@ struct pv_dom_timing {
     double xs_tree_ms;      /* of xs_ms: the transaction (rest: introduce) */
 };
 
-/* Create a domain (paused).  On success *DOMID is set; on failure nothing is
- * left behind and a message has been logged. */
+/* Create a domain (paused).  On success *DOMID is set and 0 returned; on
+ * failure nothing is left behind, a message has been logged and the return
+ * is PV_CREATE_INVAL when the params name something that does not exist
+ * (libxl's ERROR_INVAL: an unknown pool), else PV_CREATE_FAIL. */
+#define PV_CREATE_FAIL  (-3)
+#define PV_CREATE_INVAL (-6)
 int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
                   uint32_t *domid, struct pv_dom_timing *t);
 

@@ -306,24 +306,24 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     double t0 = now_ms(), t1;
 
     if (check_params(p))
-        return -1;
+        return PV_CREATE_FAIL;
     /* libxl__domain_config_setdefault: a name or a number, before anything
      * exists (a pool destroyed since the first create fails a restart) */
     if (p->pool_name && pv_pool_lookup(hv, p->pool_name, &poolid)) {
         PV_ERR(-1, "Illegal pool specified: %s", p->pool_name);
-        return -1;
+        return PV_CREATE_INVAL;
     }
     /* also learns the xenstored and xenconsoled domains for build_pre */
     if (pv_dom_xs_precheck(hv->xsh, p->name, &st.store_domid,
                            &st.console_domid)) {
         PV_ERR(-1, "Domain with name \"%s\" already exists.", p->name);
-        return -1;
+        return PV_CREATE_FAIL;
     }
     if (check_free_memory(xch, p, &info))
-        return -1;
+        return PV_CREATE_FAIL;
 
     if (make_domain(xch, p, &info, poolid, &domid))
-        return -1;
+        return PV_CREATE_FAIL;
     have_domain = 1;
     st.domid = domid;
     if (build_pre(xch, hv->xsh, p, &st))
@@ -385,5 +385,5 @@ fail:
         pv_dom_destroy(hv, domid);
         pv_log_set_level(saved);
     }
-    return -1;
+    return PV_CREATE_FAIL;
 }

@@ -18,10 +18,12 @@
 #include "libxl/domcfg_parse.h"
 #include "libxl/xlconf.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int print_config(const struct pv_domain_config *d, FILE *out)
 {
@@ -113,6 +115,14 @@ int main_create(int argc, char **argv)
     if (pv_xl_conf_load(&conf, conf_path ? conf_path : PV_XL_CONF_PATH,
                         stderr)) {
         rc = 1;
+        goto out;
+    }
+    /* xl reads the whole file before it says it parses it, and a file it
+     * cannot read fails with libxl's ERROR_FAIL as the exit status */
+    if (access(o.config_file, R_OK)) {
+        fprintf(stderr, "Failed to read config file: %s: %s\n",
+                o.config_file, strerror(errno));
+        rc = XL_EXIT_FAIL;
         goto out;
     }
     if (!o.quiet)

@@ -81,13 +81,14 @@ int xl_domain_qualifier_to_domid(const char *q, uint32_t *domid)
     }
     rc = lookup_name(xsh, q, domid);
     xs_close(xsh);
-    if (rc)
-        fprintf(stderr, "%s is an invalid domain identifier\n", q);
     return rc;
 }
 
-/* A domain number or name, as libxl_domain_qualifier_to_domid. */
-static int find_domain(struct dev_handles *h, const char *q, uint32_t *domid)
+/* A domain number or name, as libxl_domain_qualifier_to_domid.  RC_NOTE:
+ * the commands where xl uses its find_domain, whose message carries
+ * libxl's error code. */
+static int find_domain(struct dev_handles *h, const char *q, uint32_t *domid,
+                       int rc_note)
 {
     char *name, path[64];
     unsigned len;
@@ -104,10 +105,14 @@ static int find_domain(struct dev_handles *h, const char *q, uint32_t *domid)
             free(name);
             return 0;
         }
-        fprintf(stderr, "%s is an invalid domain identifier\n", q);
-        return -1;
+        goto invalid;
     }
-    return xl_domain_qualifier_to_domid(q, domid);
+    if (!xl_domain_qualifier_to_domid(q, domid))
+        return 0;
+invalid:
+    fprintf(stderr, "%s is an invalid domain identifier%s\n", q,
+            rc_note ? " (rc=-6)" : "");
+    return -1;
 }
 
 /* Hot-plugged into a running guest, the device is done when the frontend
@@ -232,7 +237,7 @@ int main_blockdetach(int argc, char **argv)
     log_setup();
     if (handles_open(&h))
         return 1;
-    if (find_domain(&h, argv[optind], &domid)) {
+    if (find_domain(&h, argv[optind], &domid, 1)) {
         rc = 1;
         goto out;
     }
@@ -286,7 +291,7 @@ int main_blocklist(int argc, char **argv)
     printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n",
            "Vdev", "BE", "handle", "state", "evt-ch", "ring-ref", "BE-path");
     for (argv += optind, argc -= optind; argc > 0; --argc, ++argv) {
-        if (find_domain(&h, *argv, &domid))
+        if (find_domain(&h, *argv, &domid, 0))
             continue;
         if (pv_dev_list(h.xsh, domid, "vbd", &d, &n))
             continue;
@@ -315,7 +320,7 @@ int main_networkdetach(int argc, char **argv)
     log_setup();
     if (handles_open(&h))
         return 1;
-    if (find_domain(&h, argv[optind], &domid)) {
+    if (find_domain(&h, argv[optind], &domid, 1)) {
         rc = 1;
         goto out;
     }
@@ -371,8 +376,12 @@ int main_networklist(int argc, char **argv)
            "Idx", "BE", "Mac Addr.", "handle", "state", "evt-ch", "tx-",
            "rx-ring-ref", "BE-path");
     for (argv += optind, argc -= optind; argc > 0; --argc, ++argv) {
-        if (find_domain(&h, *argv, &domid))
-            continue;
+        /* xl's find_domain ends the command at the first unknown one */
+        if (find_domain(&h, *argv, &domid, 1)) {
+            fflush(stdout);
+            handles_close(&h);
+            return 1;
+        }
         if (pv_dev_list(h.xsh, domid, "vif", &d, &n))
             continue;
         for (i = 0; i < n; i++) {

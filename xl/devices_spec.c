@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int domain_arg(const char *s, uint32_t *domid)
+/* RC_NOTE: xl's find_domain adds libxl's error code to the message
+ * (network-attach), block-attach's own lookup does not. */
+static int domain_arg(const char *s, uint32_t *domid, int rc_note)
 {
     unsigned long v;
     char *end;
@@ -26,9 +28,10 @@ static int domain_arg(const char *s, uint32_t *domid)
         *domid = (uint32_t)v;
         return 0;
     }
-    if (xl_domain_qualifier_to_domid)
-        return xl_domain_qualifier_to_domid(s, domid);
-    fprintf(stderr, "%s is an invalid domain identifier\n", s);
+    if (xl_domain_qualifier_to_domid && !xl_domain_qualifier_to_domid(s, domid))
+        return 0;
+    fprintf(stderr, "%s is an invalid domain identifier%s\n", s,
+            rc_note ? " (rc=-6)" : "");
     return -1;
 }
 
@@ -57,7 +60,7 @@ int main_blockattach(int argc, char **argv)
         if (opt == -2)
             return rc;
 
-    if (!xl_g.dryrun && domain_arg(argv[optind], &domid))
+    if (!xl_g.dryrun && domain_arg(argv[optind], &domid, 0))
         return 1;
     if (pv_disk_spec_parse_words("command line", argc - optind - 1,
                                  (const char *const *)argv + optind + 1,
@@ -89,7 +92,7 @@ int main_networkattach(int argc, char **argv)
         if (opt == -2)
             return rc;
 
-    if (!xl_g.dryrun && domain_arg(argv[optind], &domid))
+    if (!xl_g.dryrun && domain_arg(argv[optind], &domid, 1))
         return 1;
     pv_device_nic_init(&nic);
     for (i = optind + 1; i < argc; i++) {

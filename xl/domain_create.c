@@ -98,7 +98,7 @@ int xl_create_from_params(struct pv_dom_params *p,
 
     if (pv_uuid_is_nil(p->uuid) && pv_uuid_generate(p->uuid)) {
         fprintf(stderr, "xl: cannot generate a uuid\n");
-        return 1;
+        return XL_EXIT_FAIL;
     }
     p->b_info = create_cfg ? &create_cfg->b_info : NULL;
     if (pv_hv_open(&hv))
@@ -108,7 +108,7 @@ int xl_create_from_params(struct pv_dom_params *p,
     xl_phase("locked");
     if (lock < 0) {
         pv_hv_close(&hv);
-        return 1;
+        return XL_EXIT_FAIL;
     }
     r = pv_dom_create(&hv, p, &domid, &tm);
     pv_host_unlock(lock);
@@ -117,7 +117,7 @@ int xl_create_from_params(struct pv_dom_params *p,
         fprintf(stderr, "Failed to create domain \"%s\": nothing was left "
                 "behind.\n", p->name ? p->name : "");
         pv_hv_close(&hv);
-        return 1;
+        return r == PV_CREATE_INVAL ? XL_EXIT_INVAL : XL_EXIT_FAIL;
     }
     PV_INFO((int)domid, "created \"%s\": make+pre %.1f ms, build %.1f ms, "
             "xenstore %.1f ms (tree %.1f ms), userdata %.1f ms, total %.1f ms",
@@ -128,7 +128,7 @@ int xl_create_from_params(struct pv_dom_params *p,
                 "behind.\n", p->name ? p->name : "");
         pv_dom_destroy(&hv, domid);
         pv_hv_close(&hv);
-        return 1;
+        return XL_EXIT_FAIL;
     }
     if (create_cfg && (create_cfg->num_disks || create_cfg->num_nics)) {
         struct pv_dev_opts dopts = { .uuid = p->uuid };
@@ -140,7 +140,7 @@ int xl_create_from_params(struct pv_dom_params *p,
                     p->name ? p->name : "");
             pv_dom_destroy(&hv, domid);
             pv_hv_close(&hv);
-            return 1;
+            return XL_EXIT_FAIL;
         }
     }
     if (!f->paused && xc_domain_unpause((xc_interface *)hv.xch, domid) < 0) {
@@ -148,7 +148,7 @@ int xl_create_from_params(struct pv_dom_params *p,
                 strerror(errno));
         pv_dom_destroy(&hv, domid);
         pv_hv_close(&hv);
-        return 1;
+        return XL_EXIT_FAIL;
     }
     pv_hv_close(&hv);
     xl_phase("closed");
@@ -262,7 +262,7 @@ int xl_create_real(struct pv_domain_config *cfg,
 
     if (xl_params_from_config(cfg, &p)) {
         pv_dom_params_dispose(&p);
-        return 1;
+        return XL_EXIT_FAIL;
     }
     create_cfg = cfg;
     rc = xl_create_from_params(&p, &fl);

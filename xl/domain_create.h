@@ -12,6 +12,12 @@ struct xl_create_flags {
     int quiet;          /* -q */
 };
 
+/* xl create's exit status is libxl's error code negated: a create that
+ * failed is ERROR_FAIL (3), a config naming what does not exist (an unknown
+ * pool) ERROR_INVAL (6); xl's own config checks exit 1. */
+#define XL_EXIT_FAIL  3
+#define XL_EXIT_INVAL 6
+
 /* Create, optionally attach the console, unpause, start the monitor.
  * Returns an xl exit code. */
 int xl_create_from_params(struct pv_dom_params *p,

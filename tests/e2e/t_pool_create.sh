@@ -96,22 +96,28 @@ wait_gone n1 10
 warm_up
 snapshot before
 tiny_cfg u.cfg u1 "action=wait" 'pool = "nosuch"'
-"$XL" create u.cfg 2> u.err && fail "pool=\"nosuch\" was accepted"
+"$XL" create u.cfg 2> u.err; ost=$?
+[ $ost = 0 ] && fail "pool=\"nosuch\" was accepted"
 cat u.err
 grep -q "Illegal pool specified: nosuch" u.err || fail "not libxl's message"
-"$REF_XL" create u.cfg 2> ru.err && fail "Debian's xl accepted nosuch"
+"$REF_XL" create u.cfg 2> ru.err; rst=$?
+[ $rst = 0 ] && fail "Debian's xl accepted nosuch"
 grep -q "Illegal pool specified: nosuch" ru.err || fail "Debian's message changed?"
+[ $ost = $rst ] || fail "unknown pool: exit status $ost, Debian's xl $rst"
 tiny_cfg u2.cfg u2 "action=wait" 'pool = "7"'
 "$XL" create u2.cfg 2> u2.err && fail "pool=\"7\" (no such id) was accepted"
 grep -q "Illegal pool specified: 7" u2.err || fail "pool 7: $(cat u2.err)"
 tiny_cfg h.cfg h1 "action=wait" 'pool = "p1"' 'vcpus = 1' 'cpus = "0"'
-"$XL" create h.cfg 2> h.err && fail "hard affinity 0 accepted in p1 (pCPU 1)"
+"$XL" create h.cfg 2> h.err; ost=$?
+[ $ost = 0 ] && fail "hard affinity 0 accepted in p1 (pCPU 1)"
 cat h.err
 grep -q "Hard affinity completely outside of domain's cpupool!" h.err ||
     fail "h1: not libxl's message"
-"$REF_XL" create h.cfg 2> rh.err && fail "Debian's xl accepted h1"
+"$REF_XL" create h.cfg 2> rh.err; rst=$?
+[ $rst = 0 ] && fail "Debian's xl accepted h1"
 grep -q "Hard affinity completely outside of domain's cpupool!" rh.err ||
     fail "Debian's xl refused h1 differently: $(cat rh.err)"
+[ $ost = $rst ] || fail "affinity outside the pool: exit status $ost, Debian's xl $rst"
 snapshot after
 no_trace before after "refused pool creates"
 
