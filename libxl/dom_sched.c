@@ -2,13 +2,13 @@
  *
  * Order, as libxl 4.17 does it for a new domain, all while it is paused:
  *   1. NUMA placement when numa_placement is on (the default unless xl saw
- *      cpus_soft= or a list in cpus=): the hard affinity must meet the
- *      domain's cpupool, the soft affinity of every vCPU becomes the CPUs of
- *      the chosen nodes, and the node affinity is set.  On a one-node host
- *      libxl finds no candidate and keeps all nodes, which changes nothing
- *      Xen had not already (so we skip those calls there); on several nodes
- *      we do what libxl does when it finds no candidate (its candidate
- *      search is not implemented).
+ *      cpus_soft= or a list in cpus=), from build_pre before the domain has
+ *      memory (pv_dom_numa_place): the hard affinity must meet the domain's
+ *      cpupool, libxl's candidate search (numa_place.c) picks nodes, the
+ *      soft affinity of every vCPU becomes the CPUs of the chosen nodes (all
+ *      nodes when none fits), and the node affinity is set.  On a one-node
+ *      host libxl finds no candidate and keeps all nodes, which changes
+ *      nothing Xen had not already (so we skip those calls there).
  *   2. Per vCPU, hard and soft affinity in one xc_vcpu_setaffinity call;
  *      Xen writes back the effective maps and an empty soft one earns
  *      libxl's warning.
@@ -19,6 +19,7 @@
 #include "libxl/dom_sched.h"
 #include "libxl/dom.h"
 #include "libxl/log.h"
+#include "libxl/numa_place.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -310,28 +311,32 @@ out:
     return rc;
 }
 
-/* The NUMA placement step of libxl__build_pre for a host where no
- * candidate is chosen: check the hard affinity against the pool, make the
- * soft affinity every CPU that has a node, set node affinity to all (a
- * no-op on one node, skipped there). */
+/* libxl__build_pre's NUMA placement (numa_place_domain and what follows
+ * it): the hard affinity must meet the pool; the search of numa_place.c
+ * picks nodes (all of them when it finds none); every vCPU's soft affinity
+ * becomes their CPUs and the domain's node affinity the nodes. */
 static int numa_place(xc_interface *xch, uint32_t domid,
-                      const struct pv_domain_build_info *b,
+                      const struct pv_dom_params *p,
+                      const xc_domaininfo_t *info,
                       const xc_cpupoolinfo_t *pool, size_t bytes)
 {
+    const struct pv_domain_build_info *b = p->b_info;
     const struct pv_bitmap *hard0 = NULL, *soft0;
-    struct pv_bitmap soft = { 0, NULL };
-    xc_cputopo_t *ct = NULL;
-    uint8_t *nodemap = NULL;
-    unsigned n = (unsigned)bytes * 8, c;
+    struct pv_numa_host h = { 0 };
+    struct pv_numa_candidate c;
+    enum pv_numa_result found;
+    uint8_t *soft = NULL, *nodemap = NULL;
     int rc = -1, nodebytes, i;
+    uint64_t need;
+    size_t k;
 
     if (pv_sched_affinity_nvcpus(b))
         pv_sched_affinity_of(b, 0, &hard0, &soft0);
     if (hard0) {
         bool meets = false;
 
-        for (c = 0; c < hard0->size && c < bytes; c++)
-            if (hard0->map[c] & pool->cpumap[c])
+        for (k = 0; k < hard0->size && k < bytes; k++)
+            if (hard0->map[k] & pool->cpumap[k])
                 meets = true;
         if (!meets) {
             PV_ERR(-1, "Hard affinity completely outside of domain's "
@@ -344,32 +349,106 @@ static int numa_place(xc_interface *xch, uint32_t domid,
      * calls would change nothing, so the common create skips them. */
     if (xc_get_max_nodes(xch) <= 1)
         return 0;
-    /* nodemap_to_cpumap(all nodes): CPUs whose node is known */
-    ct = calloc(n, sizeof(*ct));
-    if (!ct || pv_bitmap_alloc(&soft, n) ||
-        xc_cputopoinfo(xch, &n, ct) < 0) {
-        PV_ERR((int)domid, "cannot get the host's CPU topology: %s",
-               strerror(errno));
+    if (pv_numa_host_from_xen((struct xc_interface_core *)xch, pool->cpumap,
+                              bytes, &h))
+        return -1;
+    need = pv_numa_need_memkb(p->type == PV_DOM_PV, p->target_kb, p->max_kb,
+                              p->max_vcpus,
+                              p->type != PV_DOM_PV &&
+                              (info->flags & XEN_DOMINF_hap),
+                              b->shadow_memkb, b->iommu_memkb, false);
+    found = pv_numa_candidate(&h, need, (int)p->max_vcpus, pool->cpumap,
+                              bytes, &c);
+    if (found == PV_NUMA_TOO_MANY_NODES)
+        PV_WARN(-1, "System has %u NUMA nodes, which is too big for the "
+                "placement algorithm to work effectively: skipping it. "
+                "Consider manually pinning the vCPUs and/or looking at "
+                "cpupools for manually partitioning the system.", h.nr_nodes);
+    else if (found == PV_NUMA_NOT_FOUND)
+        PV_WARN(-1, "NUMA placement failed, performance might be affected");
+    nodebytes = xc_get_nodemap_size(xch);
+    soft = calloc(1, bytes);
+    nodemap = nodebytes > 0 ? calloc(1, (size_t)nodebytes) : NULL;
+    if (!soft || !nodemap) {
+        PV_ERR((int)domid, "out of memory");
         goto out;
     }
-    for (c = 0; c < n && c < bytes * 8; c++)
-        if (ct[c].node != XEN_INVALID_NODE_ID)
-            pv_bitmap_set(&soft, c);
-    for (i = 0; i < b->max_vcpus; i++)
-        if (set_vcpu_affinity(xch, domid, i, NULL, &soft, bytes))
-            PV_WARN((int)domid, "Failed to set affinity for %d", i);
-    nodebytes = xc_get_nodemap_size(xch);
-    nodemap = nodebytes > 0 ? malloc((size_t)nodebytes) : NULL;
-    if (nodemap) {
+    if (found == PV_NUMA_FOUND) {
+        /* only the candidate's nodes the pool spans (all of them, as the
+         * candidates come from the pool's nodes) */
+        uint32_t nodes = c.nodes & pv_numa_cpus_to_nodes(&h, pool->cpumap,
+                                                          bytes);
+
+        for (i = 0; i < PV_NUMA_MAX_NODES && i < nodebytes * 8; i++)
+            if (nodes >> i & 1)
+                nodemap[i / 8] |= (uint8_t)(1u << (i % 8));
+        pv_numa_nodes_to_cpus(&h, nodes, soft, bytes);
+        /* libxl prints the free memory in MB under "KB" */
+        PV_INFO(-1, "NUMA placement candidate with %d nodes, %d cpus and "
+                "%llu KB free selected", c.nr_nodes, c.nr_cpus,
+                (unsigned long long)(c.free_memkb / 1024));
+    } else {
         memset(nodemap, 0xff, (size_t)nodebytes);
-        if (xc_domain_node_setaffinity(xch, domid, nodemap))
-            PV_ERR((int)domid, "Setting node affinity: %s", strerror(errno));
+        for (k = 0; k < h.nr_cpus && k < bytes * 8; k++)
+            if (h.cpu_node[k] != PV_NUMA_NO_NODE)
+                soft[k / 8] |= (uint8_t)(1u << (k % 8));
     }
+    {
+        struct pv_bitmap sm = { bytes, soft };
+
+        for (i = 0; i < (int)p->max_vcpus; i++)
+            if (set_vcpu_affinity(xch, domid, i, NULL, &sm, bytes))
+                PV_WARN((int)domid, "Failed to set affinity for %d", i);
+    }
+    if (xc_domain_node_setaffinity(xch, domid, nodemap))
+        PV_ERR((int)domid, "Setting node affinity: %s", strerror(errno));
     rc = 0;
 out:
+    free(soft);
     free(nodemap);
-    free(ct);
-    pv_bitmap_dispose(&soft);
+    pv_numa_host_dispose(&h);
+    return rc;
+}
+
+int pv_dom_numa_place(struct xc_interface_core *x, uint32_t domid,
+                      const struct pv_dom_params *p)
+{
+    xc_interface *xch = (xc_interface *)x;
+    enum pv_numa_decision nd;
+    xc_cpupoolinfo_t *pool = NULL;
+    xc_domaininfo_t info;
+    int bytes, rc = -1;
+
+    if (!p->b_info)
+        return 0;
+    nd = pv_sched_numa_decision(p->b_info);
+    if (pv_sched_numa_warning(nd))
+        PV_WARN(-1, "%s", pv_sched_numa_warning(nd));
+    if (nd != PV_NUMA_PLACE)
+        return 0;
+    /* the common create on a one-node host: nothing to check or set */
+    if (!pv_sched_affinity_nvcpus(p->b_info) && xc_get_max_nodes(xch) <= 1)
+        return 0;
+    bytes = xc_get_cpumap_size(xch);
+    if (bytes <= 0) {
+        PV_ERR((int)domid, "cannot get the host's CPU map size");
+        return -1;
+    }
+    if (xc_domain_getinfolist(xch, domid, 1, &info) != 1 ||
+        info.domain != domid) {
+        PV_ERR((int)domid, "Getting domain info list: %s", strerror(errno));
+        return -1;
+    }
+    pool = xc_cpupool_getinfo(xch, info.cpupool);
+    if (!pool || pool->cpupool_id != info.cpupool) {
+        PV_ERR((int)domid, "failed to get info for cpupool%u: %s",
+               info.cpupool, strerror(errno));
+        goto out;
+    }
+    rc = numa_place(xch, domid, p, &info, pool, (size_t)bytes);
+out:
+    if (pool)
+        xc_cpupool_infofree(xch, pool);
     return rc;
 }
 
@@ -377,18 +456,12 @@ static int apply_affinity(xc_interface *xch, uint32_t domid,
                           const struct pv_domain_build_info *b,
                           const xc_cpupoolinfo_t *pool)
 {
-    enum pv_numa_decision nd = pv_sched_numa_decision(b);
     int bytes = xc_get_cpumap_size(xch), n, i;
 
     if (bytes <= 0) {
         PV_ERR((int)domid, "cannot get the host's CPU map size");
         return -1;
     }
-    if (pv_sched_numa_warning(nd))
-        PV_WARN(-1, "%s", pv_sched_numa_warning(nd));
-    else if (nd == PV_NUMA_PLACE &&
-             numa_place(xch, domid, b, pool, (size_t)bytes))
-        return -1;
     n = pv_sched_affinity_nvcpus(b);
     for (i = 0; i < n; i++) {
         const struct pv_bitmap *hard, *soft;
