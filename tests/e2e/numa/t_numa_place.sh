@@ -6,6 +6,7 @@
 # rules: more free memory wins a tie, fewer vCPUs already on a node beats
 # more free memory, a node short of memory is skipped however few vCPUs it
 # has, a domain that fits no single node gets both, 2 vCPUs need 2 one-CPU
+# nodes, no candidate (more vCPUs than CPUs) gives libxl's notice and all
 # nodes, and placement is off with cpus_soft=.  Run by `make
 # check-e2e-numa` in its own boot.
 . "$PVSTACK/tests/e2e/lib.sh"
@@ -31,6 +32,7 @@ nodes=$("$REF_XL" info | awk '$1 == "nr_nodes" {print $3}')
 # h: node 1 has 7 MB left: node 0 again, 5 vCPUs against 3
 # x: 1300 MB (after d went) fits neither node alone: both
 # e: 2 vCPUs need both 1-CPU nodes;  s: cpus_soft= turns placement off
+# n: 3 vCPUs, more than the host's CPUs: no candidate, libxl's notice, all
 steps='
 a 32 1
 b 32 1
@@ -41,6 +43,7 @@ h 32 1
 x 1300 1
 e 32 2
 s 32 1 cpus_soft="all"
+n 32 3
 '
 
 free_by_node() { "$REF_XL" info -n | awk '/^numa_info/ {on = 1; next} on && $1 ~ /^[0-9]+:$/ {printf "%s%s", sep, $3; sep = " "}'; }
@@ -68,7 +71,7 @@ scenario() {
             echo "$_extra"
         } > "$_p$_n.cfg"
         "$_xl" -v create -p "$_p$_n.cfg" > "$_p$_n.err" 2>&1 || { cat "$_p$_n.err"; fail "$_xl create $_p$_n failed"; }
-        _sel=$(grep -o 'NUMA placement candidate with [0-9]* nodes, [0-9]* cpus' "$_p$_n.err")
+        _sel=$(grep -o 'NUMA placement candidate with [0-9]* nodes, [0-9]* cpus\|NUMA placement failed, performance might be affected' "$_p$_n.err")
         _node=$("$REF_XL" list -n "$_p$_n" | awk 'NR == 2 {print $NF}')
         _aff=$("$REF_XL" vcpu-list "$_p$_n" | awk 'NR > 1 {printf "%s[%s %s %s] ", sep, $3, $(NF-2), $NF}')
         echo "$_n node=$_node vcpus=$_aff sel=${_sel:-none}" >> "$_out"
@@ -100,6 +103,8 @@ expect h 0 "node 1 has too little free memory, though fewer vCPUs"
 expect x all "no single node has enough free memory"
 expect e all "2 vCPUs need both 1-CPU nodes"
 expect s all "cpus_soft= turns placement off"
+expect n all "no candidate has 3 CPUs"
+grep -q '^n .*sel=NUMA placement failed' ref.out || fail "step n: no 'NUMA placement failed' notice: $(grep '^n ' ref.out)"
 grep -q '^b .*\[0 all 1\]' ref.out || fail "step b: soft affinity is not node 1's CPU: $(grep '^b ' ref.out)"
 
 # our own vcpu-list and list -n read the same affinity back
