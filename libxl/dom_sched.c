@@ -311,32 +311,28 @@ out:
     return rc;
 }
 
-/* libxl__build_pre's NUMA placement (numa_place_domain and what follows
- * it): the hard affinity must meet the pool; the search of numa_place.c
- * picks nodes (all of them when it finds none); every vCPU's soft affinity
- * becomes their CPUs and the domain's node affinity the nodes. */
+/* The NUMA placement step of libxl__build_pre: check the hard affinity
+ * against the pool, let numa_place.c choose the nodes (all of them when no
+ * candidate fits), make every vCPU's soft affinity their CPUs and set the
+ * node affinity (a no-op on one node, skipped there). */
 static int numa_place(xc_interface *xch, uint32_t domid,
                       const struct pv_dom_params *p,
-                      const xc_domaininfo_t *info,
                       const xc_cpupoolinfo_t *pool, size_t bytes)
 {
     const struct pv_domain_build_info *b = p->b_info;
     const struct pv_bitmap *hard0 = NULL, *soft0;
-    struct pv_numa_host h = { 0 };
-    struct pv_numa_candidate c;
-    enum pv_numa_result found;
-    uint8_t *soft = NULL, *nodemap = NULL;
+    struct pv_bitmap soft = { 0, NULL };
+    uint8_t *nodemap = NULL;
+    unsigned c;
     int rc = -1, nodebytes, i;
-    uint64_t need;
-    size_t k;
 
     if (pv_sched_affinity_nvcpus(b))
         pv_sched_affinity_of(b, 0, &hard0, &soft0);
     if (hard0) {
         bool meets = false;
 
-        for (k = 0; k < hard0->size && k < bytes; k++)
-            if (hard0->map[k] & pool->cpumap[k])
+        for (c = 0; c < hard0->size && c < bytes; c++)
+            if (hard0->map[c] & pool->cpumap[c])
                 meets = true;
         if (!meets) {
             PV_ERR(-1, "Hard affinity completely outside of domain's "
@@ -349,64 +345,25 @@ static int numa_place(xc_interface *xch, uint32_t domid,
      * calls would change nothing, so the common create skips them. */
     if (xc_get_max_nodes(xch) <= 1)
         return 0;
-    if (pv_numa_host_from_xen((struct xc_interface_core *)xch, pool->cpumap,
-                              bytes, &h))
-        return -1;
-    need = pv_numa_need_memkb(p->type == PV_DOM_PV, p->target_kb, p->max_kb,
-                              p->max_vcpus,
-                              p->type != PV_DOM_PV &&
-                              (info->flags & XEN_DOMINF_hap),
-                              b->shadow_memkb, b->iommu_memkb, false);
-    found = pv_numa_candidate(&h, need, (int)p->max_vcpus, pool->cpumap,
-                              bytes, &c);
-    if (found == PV_NUMA_TOO_MANY_NODES)
-        PV_WARN(-1, "System has %u NUMA nodes, which is too big for the "
-                "placement algorithm to work effectively: skipping it. "
-                "Consider manually pinning the vCPUs and/or looking at "
-                "cpupools for manually partitioning the system.", h.nr_nodes);
-    else if (found == PV_NUMA_NOT_FOUND)
-        PV_WARN(-1, "NUMA placement failed, performance might be affected");
     nodebytes = xc_get_nodemap_size(xch);
-    soft = calloc(1, bytes);
     nodemap = nodebytes > 0 ? calloc(1, (size_t)nodebytes) : NULL;
-    if (!soft || !nodemap) {
+    if (!nodemap || pv_bitmap_alloc(&soft, (unsigned)bytes * 8)) {
         PV_ERR((int)domid, "out of memory");
         goto out;
     }
-    if (found == PV_NUMA_FOUND) {
-        /* only the candidate's nodes the pool spans (all of them, as the
-         * candidates come from the pool's nodes) */
-        uint32_t nodes = c.nodes & pv_numa_cpus_to_nodes(&h, pool->cpumap,
-                                                          bytes);
-
-        for (i = 0; i < PV_NUMA_MAX_NODES && i < nodebytes * 8; i++)
-            if (nodes >> i & 1)
-                nodemap[i / 8] |= (uint8_t)(1u << (i % 8));
-        pv_numa_nodes_to_cpus(&h, nodes, soft, bytes);
-        /* libxl prints the free memory in MB under "KB" */
-        PV_INFO(-1, "NUMA placement candidate with %d nodes, %d cpus and "
-                "%llu KB free selected", c.nr_nodes, c.nr_cpus,
-                (unsigned long long)(c.free_memkb / 1024));
-    } else {
-        memset(nodemap, 0xff, (size_t)nodebytes);
-        for (k = 0; k < h.nr_cpus && k < bytes * 8; k++)
-            if (h.cpu_node[k] != PV_NUMA_NO_NODE)
-                soft[k / 8] |= (uint8_t)(1u << (k % 8));
-    }
-    {
-        struct pv_bitmap sm = { bytes, soft };
-
-        for (i = 0; i < (int)p->max_vcpus; i++)
-            if (set_vcpu_affinity(xch, domid, i, NULL, &sm, bytes))
-                PV_WARN((int)domid, "Failed to set affinity for %d", i);
-    }
+    if (pv_numa_place_maps((struct xc_interface_core *)xch, domid, p,
+                           pool->cpumap, bytes, soft.map, nodemap,
+                           (size_t)nodebytes))
+        goto out;
+    for (i = 0; i < b->max_vcpus; i++)
+        if (set_vcpu_affinity(xch, domid, i, NULL, &soft, bytes))
+            PV_WARN((int)domid, "Failed to set affinity for %d", i);
     if (xc_domain_node_setaffinity(xch, domid, nodemap))
         PV_ERR((int)domid, "Setting node affinity: %s", strerror(errno));
     rc = 0;
 out:
-    free(soft);
     free(nodemap);
-    pv_numa_host_dispose(&h);
+    pv_bitmap_dispose(&soft);
     return rc;
 }
 
@@ -445,7 +402,7 @@ int pv_dom_numa_place(struct xc_interface_core *x, uint32_t domid,
                info.cpupool, strerror(errno));
         goto out;
     }
-    rc = numa_place(xch, domid, p, &info, pool, (size_t)bytes);
+    rc = numa_place(xch, domid, p, pool, (size_t)bytes);
 out:
     if (pool)
         xc_cpupool_infofree(xch, pool);

@@ -1,6 +1,7 @@
 /* Automatic NUMA placement: libxl 4.17's candidate search (see
  * numa_place.h for the rules it keeps). */
 #include "libxl/numa_place.h"
+#include "libxl/dom.h"
 #include "libxl/domcfg.h"
 #include "libxl/log.h"
 
@@ -404,4 +405,70 @@ int pv_numa_host_from_xen(struct xc_interface_core *x,
 fail:
     pv_numa_host_dispose(h);
     return -1;
+}
+
+int pv_numa_place_maps(struct xc_interface_core *x, uint32_t domid,
+                       const struct pv_dom_params *p,
+                       const uint8_t *pool_cpus, size_t bytes,
+                       uint8_t *soft, uint8_t *nodemap, size_t nodebytes)
+{
+    const struct pv_domain_build_info *b = p->b_info;
+    xc_interface *xch = XCH(x);
+    struct pv_numa_host h;
+    struct pv_numa_candidate c;
+    enum pv_numa_result found;
+    xc_domaininfo_t info;
+    bool hap = false;
+    uint64_t need;
+    size_t i;
+
+    if (p->type != PV_DOM_PV) {
+        if (xc_domain_getinfolist(xch, domid, 1, &info) != 1 ||
+            info.domain != domid) {
+            PV_ERR((int)domid, "Getting domain info list: %s",
+                   strerror(errno));
+            return -1;
+        }
+        hap = info.flags & XEN_DOMINF_hap;
+    }
+    if (pv_numa_host_from_xen(x, pool_cpus, bytes, &h))
+        return -1;
+    /* (passthrough="sync_pt" needs PCI devices, which we do not build) */
+    need = pv_numa_need_memkb(p->type == PV_DOM_PV, p->target_kb, p->max_kb,
+                              p->max_vcpus, hap, b->shadow_memkb,
+                              b->iommu_memkb, false);
+    found = pv_numa_candidate(&h, need, (int)p->max_vcpus, pool_cpus, bytes,
+                              &c);
+    if (found == PV_NUMA_TOO_MANY_NODES)
+        PV_WARN(-1, "System has %u NUMA nodes, which is too big for the "
+                "placement algorithm to work effectively: skipping it. "
+                "Consider manually pinning the vCPUs and/or looking at "
+                "cpupools for manually partitioning the system.", h.nr_nodes);
+    else if (found == PV_NUMA_NOT_FOUND)    /* libxl's NOTICE, shown by xl */
+        PV_WARN(-1, "NUMA placement failed, performance might be affected");
+    memset(nodemap, 0, nodebytes);
+    if (found == PV_NUMA_FOUND) {
+        /* only the candidate's nodes the pool spans (all of them: the
+         * candidates come from the pool's nodes) */
+        uint32_t nodes = c.nodes & pv_numa_cpus_to_nodes(&h, pool_cpus,
+                                                          bytes);
+
+        for (i = 0; i < PV_NUMA_MAX_NODES && i < nodebytes * 8; i++)
+            if (nodes >> i & 1)
+                nodemap[i / 8] |= (uint8_t)(1u << (i % 8));
+        pv_numa_nodes_to_cpus(&h, nodes, soft, bytes);
+        /* libxl prints the free memory in MB under "KB" */
+        PV_INFO(-1, "NUMA placement candidate with %d nodes, %d cpus and "
+                "%llu KB free selected", c.nr_nodes, c.nr_cpus,
+                (unsigned long long)(c.free_memkb / 1024));
+    } else {
+        /* no candidate: every node, and every CPU that has one */
+        memset(nodemap, 0xff, nodebytes);
+        memset(soft, 0, bytes);
+        for (i = 0; i < h.nr_cpus && i < bytes * 8; i++)
+            if (h.cpu_node[i] != PV_NUMA_NO_NODE)
+                soft[i / 8] |= (uint8_t)(1u << (i % 8));
+    }
+    pv_numa_host_dispose(&h);
+    return 0;
 }

@@ -106,4 +106,16 @@ int pv_numa_host_from_xen(struct xc_interface_core *xch,
                           const uint8_t *suitable, size_t suitable_bytes,
                           struct pv_numa_host *h);
 
+
+struct pv_dom_params;
+/* libxl's numa_place_domain and the maps libxl__build_pre derives from it,
+ * for domain DOMID made from P (b_info set) in a pool of POOL_CPUS: the
+ * chosen nodes into NODEMAP and their CPUs into SOFT (every node and every
+ * CPU with a node when no candidate fits), with libxl's messages.  Returns
+ * 0, or -1 after logging when Xen could not be asked. */
+int pv_numa_place_maps(struct xc_interface_core *xch, uint32_t domid,
+                       const struct pv_dom_params *p,
+                       const uint8_t *pool_cpus, size_t bytes,
+                       uint8_t *soft, uint8_t *nodemap, size_t nodebytes);
+
 #endif
