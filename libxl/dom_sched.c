@@ -2,13 +2,13 @@
  *
  * Order, as libxl 4.17 does it for a new domain, all while it is paused:
  *   1. NUMA placement when numa_placement is on (the default unless xl saw
- *      cpus_soft= or a list in cpus=): the hard affinity must meet the
- *      domain's cpupool, the soft affinity of every vCPU becomes the CPUs of
- *      the chosen nodes, and the node affinity is set.  On a one-node host
- *      libxl finds no candidate and keeps all nodes, which changes nothing
- *      Xen had not already (so we skip those calls there); on several nodes
- *      we do what libxl does when it finds no candidate (its candidate
- *      search is not implemented).
+ *      cpus_soft= or a list in cpus=), from build_pre before the domain has
+ *      memory (pv_dom_numa_place): the hard affinity must meet the domain's
+ *      cpupool, libxl's candidate search (numa_place.c) picks nodes, the
+ *      soft affinity of every vCPU becomes the CPUs of the chosen nodes (all
+ *      nodes when none fits), and the node affinity is set.  On a one-node
+ *      host libxl finds no candidate and keeps all nodes, which changes
+ *      nothing Xen had not already (so we skip those calls there).
  *   2. Per vCPU, hard and soft affinity in one xc_vcpu_setaffinity call;
  *      Xen writes back the effective maps and an empty soft one earns
  *      libxl's warning.
@@ -19,6 +19,7 @@
 #include "libxl/dom_sched.h"
 #include "libxl/dom.h"
 #include "libxl/log.h"
+#include "libxl/numa_place.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -310,19 +311,19 @@ out:
     return rc;
 }
 
-/* The NUMA placement step of libxl__build_pre for a host where no
- * candidate is chosen: check the hard affinity against the pool, make the
- * soft affinity every CPU that has a node, set node affinity to all (a
- * no-op on one node, skipped there). */
+/* The NUMA placement step of libxl__build_pre: check the hard affinity
+ * against the pool, let numa_place.c choose the nodes (all of them when no
+ * candidate fits), make every vCPU's soft affinity their CPUs and set the
+ * node affinity (a no-op on one node, skipped there). */
 static int numa_place(xc_interface *xch, uint32_t domid,
-                      const struct pv_domain_build_info *b,
+                      const struct pv_dom_params *p,
                       const xc_cpupoolinfo_t *pool, size_t bytes)
 {
+    const struct pv_domain_build_info *b = p->b_info;
     const struct pv_bitmap *hard0 = NULL, *soft0;
     struct pv_bitmap soft = { 0, NULL };
-    xc_cputopo_t *ct = NULL;
     uint8_t *nodemap = NULL;
-    unsigned n = (unsigned)bytes * 8, c;
+    unsigned c;
     int rc = -1, nodebytes, i;
 
     if (pv_sched_affinity_nvcpus(b))
@@ -344,32 +345,67 @@ static int numa_place(xc_interface *xch, uint32_t domid,
      * calls would change nothing, so the common create skips them. */
     if (xc_get_max_nodes(xch) <= 1)
         return 0;
-    /* nodemap_to_cpumap(all nodes): CPUs whose node is known */
-    ct = calloc(n, sizeof(*ct));
-    if (!ct || pv_bitmap_alloc(&soft, n) ||
-        xc_cputopoinfo(xch, &n, ct) < 0) {
-        PV_ERR((int)domid, "cannot get the host's CPU topology: %s",
-               strerror(errno));
+    nodebytes = xc_get_nodemap_size(xch);
+    nodemap = nodebytes > 0 ? calloc(1, (size_t)nodebytes) : NULL;
+    if (!nodemap || pv_bitmap_alloc(&soft, (unsigned)bytes * 8)) {
+        PV_ERR((int)domid, "out of memory");
         goto out;
     }
-    for (c = 0; c < n && c < bytes * 8; c++)
-        if (ct[c].node != XEN_INVALID_NODE_ID)
-            pv_bitmap_set(&soft, c);
+    if (pv_numa_place_maps((struct xc_interface_core *)xch, domid, p,
+                           pool->cpumap, bytes, soft.map, nodemap,
+                           (size_t)nodebytes))
+        goto out;
     for (i = 0; i < b->max_vcpus; i++)
         if (set_vcpu_affinity(xch, domid, i, NULL, &soft, bytes))
             PV_WARN((int)domid, "Failed to set affinity for %d", i);
-    nodebytes = xc_get_nodemap_size(xch);
-    nodemap = nodebytes > 0 ? malloc((size_t)nodebytes) : NULL;
-    if (nodemap) {
-        memset(nodemap, 0xff, (size_t)nodebytes);
-        if (xc_domain_node_setaffinity(xch, domid, nodemap))
-            PV_ERR((int)domid, "Setting node affinity: %s", strerror(errno));
-    }
+    if (xc_domain_node_setaffinity(xch, domid, nodemap))
+        PV_ERR((int)domid, "Setting node affinity: %s", strerror(errno));
     rc = 0;
 out:
     free(nodemap);
-    free(ct);
     pv_bitmap_dispose(&soft);
+    return rc;
+}
+
+int pv_dom_numa_place(struct xc_interface_core *x, uint32_t domid,
+                      const struct pv_dom_params *p)
+{
+    xc_interface *xch = (xc_interface *)x;
+    enum pv_numa_decision nd;
+    xc_cpupoolinfo_t *pool = NULL;
+    xc_domaininfo_t info;
+    int bytes, rc = -1;
+
+    if (!p->b_info)
+        return 0;
+    nd = pv_sched_numa_decision(p->b_info);
+    if (pv_sched_numa_warning(nd))
+        PV_WARN(-1, "%s", pv_sched_numa_warning(nd));
+    if (nd != PV_NUMA_PLACE)
+        return 0;
+    /* the common create on a one-node host: nothing to check or set */
+    if (!pv_sched_affinity_nvcpus(p->b_info) && xc_get_max_nodes(xch) <= 1)
+        return 0;
+    bytes = xc_get_cpumap_size(xch);
+    if (bytes <= 0) {
+        PV_ERR((int)domid, "cannot get the host's CPU map size");
+        return -1;
+    }
+    if (xc_domain_getinfolist(xch, domid, 1, &info) != 1 ||
+        info.domain != domid) {
+        PV_ERR((int)domid, "Getting domain info list: %s", strerror(errno));
+        return -1;
+    }
+    pool = xc_cpupool_getinfo(xch, info.cpupool);
+    if (!pool || pool->cpupool_id != info.cpupool) {
+        PV_ERR((int)domid, "failed to get info for cpupool%u: %s",
+               info.cpupool, strerror(errno));
+        goto out;
+    }
+    rc = numa_place(xch, domid, p, pool, (size_t)bytes);
+out:
+    if (pool)
+        xc_cpupool_infofree(xch, pool);
     return rc;
 }
 
@@ -377,18 +413,12 @@ static int apply_affinity(xc_interface *xch, uint32_t domid,
                           const struct pv_domain_build_info *b,
                           const xc_cpupoolinfo_t *pool)
 {
-    enum pv_numa_decision nd = pv_sched_numa_decision(b);
     int bytes = xc_get_cpumap_size(xch), n, i;
 
     if (bytes <= 0) {
         PV_ERR((int)domid, "cannot get the host's CPU map size");
         return -1;
     }
-    if (pv_sched_numa_warning(nd))
-        PV_WARN(-1, "%s", pv_sched_numa_warning(nd));
-    else if (nd == PV_NUMA_PLACE &&
-             numa_place(xch, domid, b, pool, (size_t)bytes))
-        return -1;
     n = pv_sched_affinity_nvcpus(b);
     for (i = 0; i < n; i++) {
         const struct pv_bitmap *hard, *soft;

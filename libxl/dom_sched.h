@@ -81,8 +81,19 @@ int pv_sched_host_topology(struct pv_cpu_topology *topo);
 void pv_sched_topology_for_cfg(const struct pv_cfg *cfg,
                                struct pv_xl_conf *conf);
 
-/* build_pre's affinity part and build_post's scheduler part for a domain
- * that exists and is still paused.  Logs libxl's warnings; returns 0, or -1
+struct pv_dom_params;
+struct xc_interface_core;
+/* libxl__build_pre's NUMA step for domain DOMID, made but not yet given
+ * memory (so Xen allocates it on the chosen nodes): libxl's warnings when
+ * placement is on but cannot run; else the hard affinity checked against
+ * the pool, the candidate search (libxl/numa_place.h) on a multi-node host,
+ * every vCPU's soft affinity and the node affinity set.  Nothing without
+ * P->b_info.  Returns 0, or -1 after logging (the create fails). */
+int pv_dom_numa_place(struct xc_interface_core *xch, uint32_t domid,
+                      const struct pv_dom_params *p);
+
+/* build_pre's per-vCPU affinity part and build_post's scheduler part for a
+ * domain that exists and is still paused (after pv_dom_numa_place).  Logs libxl's warnings; returns 0, or -1
  * after logging why (the caller destroys the domain). */
 int pv_dom_sched_apply(struct pv_hv *hv, uint32_t domid,
                        const struct pv_domain_build_info *b);

@@ -14,7 +14,8 @@ LDFLAGS_test_dom_params := -Wl,--wrap=strdup -Wl,--wrap=free
 LDFLAGS_test_dom_sched := $(foreach f,xc_interface_open xc_interface_close \
     xc_physinfo xc_cputopoinfo xc_get_cpumap_size xc_get_nodemap_size xc_get_max_nodes \
     xc_domain_getinfolist xc_cpupool_getinfo xc_cpupool_infofree \
-    xc_vcpu_setaffinity xc_domain_node_setaffinity \
+    xc_vcpu_setaffinity xc_domain_node_setaffinity xc_numainfo \
+    xc_vcpu_getaffinity xc_domain_node_getaffinity \
     xc_sched_credit2_domain_get xc_sched_credit2_domain_set \
     xc_sched_credit_domain_get xc_sched_credit_domain_set \
     xc_sched_rtds_domain_get xc_sched_rtds_domain_set,-Wl,--wrap=$(f))

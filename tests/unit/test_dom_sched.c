@@ -34,6 +34,8 @@ static struct {
     bool soft_comes_back_empty;
     int setaff_errno;                   /* fail xc_vcpu_setaffinity */
     int node_aff_calls;
+    uint8_t node_aff;                   /* the last map set */
+    uint64_t node_free[2];              /* bytes, xc_numainfo */
     int credit2_sets, credit_sets, rtds_sets;
     struct xen_domctl_sched_credit2 c2;
     struct xen_domctl_sched_credit c1;
@@ -47,6 +49,7 @@ static void fake_reset(int sched)
     fx.nodes = 2;
     memset(fx.pool_cpus, 0xff, sizeof(fx.pool_cpus));
     fx.max_vcpu_id = 3;
+    fx.node_free[0] = fx.node_free[1] = 1024ULL << 20;
     fx.c2.weight = fx.c1.weight = 256;
     fx.rt.period = 10000;
     fx.rt.budget = 4000;
@@ -82,14 +85,61 @@ int __wrap_xc_get_cpumap_size(xc_interface *x) { return MAPBYTES; }
 int __wrap_xc_get_nodemap_size(xc_interface *x) { return 1; }
 int __wrap_xc_get_max_nodes(xc_interface *x) { return fx.nodes; }
 
+/* One domain asked for: that one (the domain being made).  A listing
+ * (NUMA placement counting vCPUs): dom0 with 1 vCPU and the new domain 7,
+ * in pool 0. */
 int __wrap_xc_domain_getinfolist(xc_interface *x, uint32_t first,
                                  unsigned max, xc_domaininfo_t *info)
 {
-    memset(info, 0, sizeof(*info));
-    info->domain = first;
-    info->cpupool = 0;
-    info->max_vcpu_id = fx.max_vcpu_id;
-    return 1;
+    int n = 0;
+
+    if (max == 1) {
+        memset(info, 0, sizeof(*info));
+        info->domain = first;
+        info->cpupool = 0;
+        info->max_vcpu_id = fx.max_vcpu_id;
+        return 1;
+    }
+    if (first == 0) {
+        memset(&info[n], 0, sizeof(*info));
+        info[n++].max_vcpu_id = 0;
+    }
+    if (first <= 7) {
+        memset(&info[n], 0, sizeof(*info));
+        info[n].domain = 7;
+        info[n++].max_vcpu_id = fx.max_vcpu_id;
+    }
+    return n;
+}
+
+int __wrap_xc_numainfo(xc_interface *x, unsigned *n, xc_meminfo_t *mem,
+                       uint32_t *dist)
+{
+    unsigned i;
+
+    for (i = 0; mem && i < *n && i < 2; i++) {
+        mem[i].memsize = 4096ULL << 20;
+        mem[i].memfree = fx.node_free[i];
+    }
+    *n = (unsigned)fx.nodes;
+    return 0;
+}
+
+/* every vCPU of every domain may run anywhere (Xen's default) */
+int __wrap_xc_vcpu_getaffinity(xc_interface *x, uint32_t d, int vcpu,
+                               xc_cpumap_t hard, xc_cpumap_t soft,
+                               uint32_t flags)
+{
+    memset(hard, 0xff, MAPBYTES);
+    memset(soft, 0xff, MAPBYTES);
+    return 0;
+}
+
+int __wrap_xc_domain_node_getaffinity(xc_interface *x, uint32_t d,
+                                      xc_nodemap_t m)
+{
+    m[0] = 0xff;
+    return 0;
 }
 
 xc_cpupoolinfo_t *__wrap_xc_cpupool_getinfo(xc_interface *x, uint32_t id)
@@ -135,6 +185,7 @@ int __wrap_xc_domain_node_setaffinity(xc_interface *x, uint32_t d,
                                       xc_nodemap_t m)
 {
     fx.node_aff_calls++;
+    fx.node_aff = m[0];
     return 0;
 }
 
@@ -474,30 +525,109 @@ static void create_sets_hard_and_soft_per_vcpu_in_one_call(void **state)
     model_free(&m);
 }
 
+/* The builder's view of a parsed config: what pv_dom_numa_place reads. */
+static void params_of(struct model *m, struct pv_dom_params *p, unsigned mb)
+{
+    pv_dom_params_init(p);
+    p->b_info = &m->d.b_info;
+    p->max_vcpus = (unsigned)m->d.b_info.max_vcpus;
+    p->target_kb = p->max_kb = (uint64_t)mb * 1024;
+}
+
 static void hard_string_runs_placement_first(void **state)
 {
     struct model m = model_parse(BASE "vcpus = 2\ncpus = \"1\"\n");
+    struct pv_dom_params p;
 
     assert_int_equal(m.rc, 0);
+    params_of(&m, &p, 128);
     fake_reset(XEN_SCHEDULER_CREDIT2);
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
     assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), 0);
-    /* placement: soft = every CPU with a node, for each vCPU; then hard */
+    /* placement: a full tie (vCPUs, memory) keeps node 0; soft = its CPUs
+     * for each vCPU, node affinity node 0; then the hard maps */
     assert_int_equal(fx.n_aff, 4);
     assert_int_equal(fx.aff[0].flags, XEN_VCPUAFFINITY_SOFT);
-    assert_raw(fx.aff[0].soft, "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15");
+    assert_raw(fx.aff[0].soft, "0,1,2,3,4,5,6,7");
+    assert_raw(fx.aff[1].soft, "0,1,2,3,4,5,6,7");
     assert_int_equal(fx.aff[2].flags, XEN_VCPUAFFINITY_HARD);
     assert_raw(fx.aff[2].hard, "1");
     assert_int_equal(fx.node_aff_calls, 1);
+    assert_int_equal(fx.node_aff, 0x01);
+    pv_dom_params_dispose(&p);
     model_free(&m);
+}
+
+/* What the search picks reaches Xen: the chosen node's CPUs as every
+ * vCPU's soft affinity and the node as node affinity; no candidate: all. */
+static void placement_sets_the_chosen_nodes(void **state)
+{
+    struct model m = model_parse(BASE "vcpus = 2\n");
+    struct pv_dom_params p;
+
+    assert_int_equal(m.rc, 0);
+    params_of(&m, &p, 512);
+    /* node 1 has more free memory */
+    fake_reset(XEN_SCHEDULER_CREDIT2);
+    fx.node_free[1] = 2048ULL << 20;
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
+    assert_int_equal(fx.n_aff, 2);
+    assert_raw(fx.aff[1].soft, "8,9,10,11,12,13,14,15");
+    assert_int_equal(fx.node_aff, 0x02);
+    /* node 1 is short of the 512 MB + overhead */
+    fake_reset(XEN_SCHEDULER_CREDIT2);
+    fx.node_free[1] = 512ULL << 20;
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
+    assert_raw(fx.aff[0].soft, "0,1,2,3,4,5,6,7");
+    assert_int_equal(fx.node_aff, 0x01);
+    /* a pool of node 1's CPUs: node 1, though node 0 has more memory */
+    fake_reset(XEN_SCHEDULER_CREDIT2);
+    fx.node_free[0] = 4096ULL << 20;
+    memset(fx.pool_cpus, 0, sizeof(fx.pool_cpus));
+    fx.pool_cpus[1] = 0xff;
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
+    assert_int_equal(fx.node_aff, 0x02);
+    /* no node, nor both, has the memory: every CPU and every node */
+    fake_reset(XEN_SCHEDULER_CREDIT2);
+    fx.node_free[0] = fx.node_free[1] = 100ULL << 20;
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
+    assert_raw(fx.aff[0].soft, "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15");
+    assert_int_equal(fx.node_aff, 0xff);
+    pv_dom_params_dispose(&p);
+    model_free(&m);
+}
+
+/* numa_placement off (a cpus= list, cpus_soft=): no placement call at all;
+ * a build without a config (p->b_info NULL) neither. */
+static void placement_off_calls_nothing(void **state)
+{
+    struct model l = model_parse(BASE "vcpus = 2\ncpus = [\"0\", \"9\"]\n");
+    struct model s = model_parse(BASE "vcpus = 2\ncpus_soft = \"9\"\n");
+    struct pv_dom_params p;
+
+    fake_reset(XEN_SCHEDULER_CREDIT2);
+    params_of(&l, &p, 128);
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
+    params_of(&s, &p, 128);
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
+    p.b_info = NULL;
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
+    assert_int_equal(fx.n_aff, 0);
+    assert_int_equal(fx.node_aff_calls, 0);
+    model_free(&l);
+    model_free(&s);
 }
 
 static void placement_on_one_node_changes_nothing_so_calls_nothing(void **state)
 {
     struct model m = model_parse(BASE "vcpus = 2\ncpus = \"1\"\n");
     struct model plain = model_parse(BASE "vcpus = 2\n");
+    struct pv_dom_params p;
 
+    params_of(&m, &p, 128);
     fake_reset(XEN_SCHEDULER_CREDIT2);
     fx.nodes = 1;
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
     assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), 0);
     assert_int_equal(fx.n_aff, 2);              /* only the hard maps */
     assert_int_equal(fx.aff[0].flags, XEN_VCPUAFFINITY_HARD);
@@ -505,6 +635,8 @@ static void placement_on_one_node_changes_nothing_so_calls_nothing(void **state)
     /* a config without affinity or parameters: no affinity or sched call */
     fake_reset(XEN_SCHEDULER_CREDIT2);
     fx.nodes = 1;
+    params_of(&plain, &p, 128);
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
     assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &plain.d.b_info), 0);
     assert_int_equal(fx.n_aff, 0);
     assert_int_equal(fx.credit2_sets, 0);
@@ -513,7 +645,8 @@ static void placement_on_one_node_changes_nothing_so_calls_nothing(void **state)
     fx.nodes = 1;
     memset(fx.pool_cpus, 0, sizeof(fx.pool_cpus));
     fx.pool_cpus[0] = 0x01;
-    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), -1);
+    params_of(&m, &p, 128);
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), -1);
     model_free(&m);
     model_free(&plain);
 }
@@ -521,12 +654,14 @@ static void placement_on_one_node_changes_nothing_so_calls_nothing(void **state)
 static void hard_affinity_outside_the_pool_fails(void **state)
 {
     struct model m = model_parse(BASE "vcpus = 2\ncpus = \"5\"\n");
+    struct pv_dom_params p;
 
     assert_int_equal(m.rc, 0);
+    params_of(&m, &p, 128);
     fake_reset(XEN_SCHEDULER_CREDIT2);
     memset(fx.pool_cpus, 0, sizeof(fx.pool_cpus));
     fx.pool_cpus[0] = 0x03;             /* the pool has CPUs 0-1 */
-    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), -1);
+    assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), -1);
     assert_int_equal(fx.n_aff, 0);
     model_free(&m);
 }
@@ -625,6 +760,8 @@ int main(void)
         cmocka_unit_test(topology_only_asked_when_the_config_has_cpu_lists),
         cmocka_unit_test(create_sets_hard_and_soft_per_vcpu_in_one_call),
         cmocka_unit_test(hard_string_runs_placement_first),
+        cmocka_unit_test(placement_sets_the_chosen_nodes),
+        cmocka_unit_test(placement_off_calls_nothing),
         cmocka_unit_test(placement_on_one_node_changes_nothing_so_calls_nothing),
         cmocka_unit_test(hard_affinity_outside_the_pool_fails),
         cmocka_unit_test(refused_affinity_fails_the_create),
