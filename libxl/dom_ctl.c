@@ -101,6 +101,15 @@ int pv_dom_destroy(struct pv_hv *hv, uint32_t domid)
     if (xc_domain_destroy(XCH(hv), domid) < 0) {
         PV_ERR((int)domid, "xc_domain_destroy failed: %s", strerror(errno));
         rc = -1;
+    } else {
+        char dom[32];
+
+        /* xenconsoled takes a new domain up on its own time and may write
+         * console/tty into the tree removed above (a create whose devices
+         * failed right after the introduce); a dying domain is not taken
+         * up, so one more sweep now leaves nothing behind. */
+        snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+        xs_rm(hv->xsh, XBT_NULL, dom);
     }
     return rc;
 }
