@@ -192,25 +192,24 @@ struct exchange {
     int err;
 };
 
-/* Replies to an earlier exchange that ended early (a callback failed in
- * the middle of a dump) may still be queued: they are skipped, never taken
- * for replies to this one. */
+/* Replies to an earlier exchange that ended early (a receive error) may
+ * still be queued: they are skipped, never taken for replies to this one. */
 static int exchange_seq(struct nl_msg *msg, void *arg)
 {
     struct exchange *x = arg;
     return nlmsg_hdr(msg)->nlmsg_seq == x->seq ? NL_OK : NL_SKIP;
 }
 
+/* A failing callback does not end the exchange: the rest of a dump is read
+ * and dropped, or the kernel would answer the session's next dump with
+ * EBUSY while this one is still running. */
 static int exchange_valid(struct nl_msg *msg, void *arg)
 {
     struct exchange *x = arg;
-    int rc = x->cb ? x->cb(nlmsg_hdr(msg), x->data) : 0;
 
-    if (!rc)
-        return NL_OK;
-    x->err = rc;
-    x->done = 1;
-    return NL_STOP;
+    if (x->cb && !x->err)
+        x->err = x->cb(nlmsg_hdr(msg), x->data);
+    return NL_OK;
 }
 
 /* NLMSG_DONE ends a dump; a dump the kernel could not finish says why in
@@ -221,7 +220,7 @@ static int exchange_done(struct nl_msg *msg, void *arg)
     struct nlmsghdr *nlh = nlmsg_hdr(msg);
     int e;
 
-    if (nlmsg_datalen(nlh) >= (int)sizeof(e)) {
+    if (nlmsg_datalen(nlh) >= (int)sizeof(e) && !x->err) {
         memcpy(&e, nlmsg_data(nlh), sizeof(e));
         if (e < 0)
             x->err = e;
@@ -242,7 +241,8 @@ static int exchange_ack(struct nl_msg *msg, void *arg)
 static int exchange_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
     struct exchange *x = arg;
-    x->err = e->error < 0 ? e->error : -e->error;
+    if (!x->err)
+        x->err = e->error < 0 ? e->error : -e->error;
     x->done = 1;
     return NL_STOP;
 }
