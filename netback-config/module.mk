@@ -23,7 +23,10 @@ PV_ARCHIVES += $(LIBNBC)
 # test_nbc_nat makes the user's own nf_tables state with libmnl directly.
 PV_LINK_LIBS += $(NBC_LIBS) $(call PC,libs,libmnl)
 # What xl needs for libnbc: libnl-3 statically (pkg-config --static adds
-# only -lpthread, part of libc since glibc 2.34).
+# only -lpthread, part of libc since glibc 2.34).  In a fully static link
+# libnl-3.a's addr.o and utils.o make ld warn about getaddrinfo and
+# getprotobyname/-bynumber (NSS); libnbc never calls the functions that use
+# them, so nothing more is needed at run time.
 XL_LIBS += $(LIBNBC) -Wl,-Bstatic $(NBC_NL_LIBS) -Wl,-Bdynamic
 $(BIN)/xl: $(LIBNBC)
 INSTALL_MAN += $(wildcard docs/netback-config.8)
