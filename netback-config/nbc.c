@@ -1,12 +1,16 @@
-/* netback-config core: rtnetlink requests through libmnl, the undo log and
- * sysctls.  The composite operations built on these live in nbc_ops.c. */
+/* netback-config core: rtnetlink requests through libnl-3's message and
+ * socket API, the undo log and sysctls.  The composite operations built on
+ * these live in nbc_ops.c.
+ *
+ * Only libnl-3 itself, no libnl-route objects and nothing of nbc_nat.c
+ * (libnftnl): Debian ships libnl-3.a, so xl can link all of this
+ * statically. */
 #include "netback-config/nbc.h"
 #include "netback-config/nbc_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -16,8 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Dumps of a busy host's routes come in pages this size. */
-#define NBC_RXBUF 32768
+#include <netlink/attr.h>
+#include <netlink/handlers.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+/* The socket receive buffer: the kernel's usual default (libnl's own is
+ * 32 KiB).  Dumps are paced by our reads, so this bounds nothing. */
+#define NBC_RCVBUF 212992
 
 int nbc_open(struct nbc **out)
 {
@@ -27,33 +38,22 @@ int nbc_open(struct nbc **out)
     *out = NULL;
     if (!n)
         return -ENOMEM;
-    n->nl = mnl_socket_open(NETLINK_ROUTE);
-    if (!n->nl) {
-        rc = -errno;
-        goto out_free;
+    rc = nbc_socket(NETLINK_ROUTE, &n->nl);
+    if (rc) {
+        free(n);
+        return rc;
     }
-    if (mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        rc = -errno;
-        goto out_close;
-    }
-    n->portid = mnl_socket_get_portid(n->nl);
     n->seq = (unsigned)getpid() << 8;
     *out = n;
     return 0;
-
-out_close:
-    mnl_socket_close(n->nl);
-out_free:
-    free(n);
-    return rc;
 }
 
 void nbc_close(struct nbc *n)
 {
     if (!n)
         return;
-    mnl_socket_close(n->nl);
-    nbc_nf_close(n);
+    nl_socket_free(n->nl);
+    nl_socket_free(n->nf);
     free(n->undo);
     free(n);
 }
@@ -165,10 +165,9 @@ static void nbc_undo_one(struct nbc *n, const struct nbc_undo *u)
         nbc_sysctl_set(n, u->path, u->val);
         break;
     case NBC_UNDO_MASQ_ADD:
-        nbc_masq_add(n, u->path, &u->addr);
-        break;
     case NBC_UNDO_MASQ_DEL:
-        nbc_masq_del(n, u->path, &u->addr);
+        if (n->masq_undo)
+            n->masq_undo(n, u);
         break;
     }
 }
@@ -184,103 +183,220 @@ void nbc_tx_rollback(struct nbc *n)
 
 /* ---- request/response ---- */
 
-/* Send NLH on SOCK and run CB over the replies to SEQ until the exchange
- * ends (MNL_CB_STOP: the ACK or DONE) or fails (-errno; a failed request
- * still ends with its own message consumed, nothing more arrives for SEQ).
- * Shared by rtnetlink and nfnetlink queries. */
-int nbc_exchange(struct mnl_socket *sock, unsigned portid,
-                 struct nlmsghdr *nlh, unsigned seq, mnl_cb_t cb, void *data)
-{
-    char *buf = malloc(NBC_RXBUF);
-    int rc = 0;
+/* The state of one exchange, shared by its libnl callbacks. */
+struct exchange {
+    uint32_t seq;
+    nbc_msg_cb cb;
+    void *data;
+    int done;
+    int err;
+};
 
-    if (!buf)
+/* Replies to an earlier exchange that ended early (a receive error) may
+ * still be queued: they are skipped, never taken for replies to this one. */
+static int exchange_seq(struct nl_msg *msg, void *arg)
+{
+    struct exchange *x = arg;
+    return nlmsg_hdr(msg)->nlmsg_seq == x->seq ? NL_OK : NL_SKIP;
+}
+
+/* A failing callback does not end the exchange: the rest of a dump is read
+ * and dropped, or the kernel would answer the session's next dump with
+ * EBUSY while this one is still running. */
+static int exchange_valid(struct nl_msg *msg, void *arg)
+{
+    struct exchange *x = arg;
+
+    if (x->cb && !x->err)
+        x->err = x->cb(nlmsg_hdr(msg), x->data);
+    return NL_OK;
+}
+
+/* NLMSG_DONE ends a dump; a dump the kernel could not finish says why in
+ * its payload. */
+static int exchange_done(struct nl_msg *msg, void *arg)
+{
+    struct exchange *x = arg;
+    struct nlmsghdr *nlh = nlmsg_hdr(msg);
+    int e;
+
+    if (nlmsg_datalen(nlh) >= (int)sizeof(e) && !x->err) {
+        memcpy(&e, nlmsg_data(nlh), sizeof(e));
+        if (e < 0)
+            x->err = e;
+    }
+    x->done = 1;
+    return NL_STOP;
+}
+
+static int exchange_ack(struct nl_msg *msg, void *arg)
+{
+    struct exchange *x = arg;
+    x->done = 1;
+    return NL_STOP;
+}
+
+/* The kernel's errno as it is, not folded into libnl's NLE_* codes:
+ * callers tell -ENODEV from -ESRCH from -EADDRNOTAVAIL. */
+static int exchange_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+    struct exchange *x = arg;
+    if (!x->err)
+        x->err = e->error < 0 ? e->error : -e->error;
+    x->done = 1;
+    return NL_STOP;
+}
+
+/* A libnl call failed: the errno of the system call behind it when there
+ * was one (errno is cleared before each call). */
+static int nle_errno(int nle)
+{
+    if (errno)
+        return -errno;
+    return nle == -NLE_NOMEM ? -ENOMEM : -EIO;
+}
+
+int nbc_socket(int protocol, struct nl_sock **out)
+{
+    struct nl_sock *sk = nl_socket_alloc();
+    int r;
+
+    *out = NULL;
+    if (!sk)
         return -ENOMEM;
-    if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
-        rc = -errno;
+    /* Read each datagram whole, however large a dump page the kernel
+     * sends (libnl peeks at its size first). */
+    nl_socket_enable_msg_peek(sk);
+    errno = 0;
+    r = nl_connect(sk, protocol);
+    if (r < 0) {
+        r = nle_errno(r);
+        nl_socket_free(sk);
+        return r;
+    }
+    /* libnl would shrink the receive buffer to 32 KiB. */
+    nl_socket_set_buffer_size(sk, NBC_RCVBUF, 0);
+    *out = sk;
+    return 0;
+}
+
+int nbc_exchange(struct nbc *n, struct nl_sock *sk, struct nlmsghdr *nlh,
+                 nbc_msg_cb cb, void *data)
+{
+    struct exchange x = { .cb = cb, .data = data };
+    struct nl_cb *h = nl_cb_alloc(NL_CB_CUSTOM);
+    int rc = 0, r;
+
+    if (!h)
+        return -ENOMEM;
+    x.seq = nlh->nlmsg_seq = ++n->seq;
+    nl_cb_set(h, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, exchange_seq, &x);
+    nl_cb_set(h, NL_CB_VALID, NL_CB_CUSTOM, exchange_valid, &x);
+    nl_cb_set(h, NL_CB_FINISH, NL_CB_CUSTOM, exchange_done, &x);
+    nl_cb_set(h, NL_CB_ACK, NL_CB_CUSTOM, exchange_ack, &x);
+    nl_cb_err(h, NL_CB_CUSTOM, exchange_error, &x);
+    errno = 0;
+    r = nl_sendto(sk, nlh, nlh->nlmsg_len);
+    if (r < 0) {
+        rc = nle_errno(r);
         goto out;
     }
-    for (;;) {
-        ssize_t len = mnl_socket_recvfrom(sock, buf, NBC_RXBUF);
-        int r;
-
-        if (len < 0) {
-            rc = -errno;
-            goto out;
-        }
+    /* One nl_recvmsgs reads a multi-part dump to its end, but a reply
+     * that is not multi-part (a GET's answer, then its ACK) ends a call:
+     * go on until the exchange's own end. */
+    while (!x.done) {
         errno = 0;
-        r = mnl_cb_run(buf, len, seq, portid, cb, data);
-        if (r == MNL_CB_ERROR) {
-            rc = errno ? -errno : -EIO;
+        r = nl_recvmsgs(sk, h);
+        if (r < 0 && !x.done) {
+            rc = nle_errno(r);
             goto out;
         }
-        if (r == MNL_CB_STOP)
-            break;
     }
+    rc = x.err;
 out:
-    free(buf);
+    nl_cb_put(h);
     return rc;
 }
 
-static int nbc_request(struct nbc *n, struct nlmsghdr *nlh, mnl_cb_t cb,
+/* Send M (freed here) and collect its replies; BAD says that building M
+ * failed somewhere (a NULL M too). */
+static int nbc_request(struct nbc *n, struct nl_msg *m, int bad, nbc_msg_cb cb,
                        void *data)
 {
-    unsigned seq;
-    int is_dump;
+    struct nlmsghdr *nlh;
+    int is_dump, rc;
 
-    nlh->nlmsg_seq = seq = ++n->seq;
+    if (!m || bad) {
+        nlmsg_free(m);
+        return -ENOMEM;
+    }
+    nlh = nlmsg_hdr(m);
     /* NLM_F_DUMP shares bits with NLM_F_EXCL, so only a GET is a dump.
      * Everything else asks for an ACK: that is what ends the exchange. */
     is_dump = (nlh->nlmsg_type - RTM_BASE) % 4 == 2 &&
               (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
     if (!is_dump)
         nlh->nlmsg_flags |= NLM_F_ACK;
-    return nbc_exchange(n->nl, n->portid, nlh, seq, cb, data);
+    rc = nbc_exchange(n, n->nl, nlh, cb, data);
+    nlmsg_free(m);
+    return rc;
 }
 
-static struct nlmsghdr *nbc_msg(char *buf, int type, int flags)
+/* A request of TYPE with FLAGS, starting with the family header HDR. */
+static struct nl_msg *nbc_msg(int type, int flags, void *hdr, size_t len)
 {
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-    return nlh;
+    struct nl_msg *m = nlmsg_alloc_simple(type, NLM_F_REQUEST | flags);
+
+    if (m && nlmsg_append(m, hdr, len, NLMSG_ALIGNTO) < 0) {
+        nlmsg_free(m);
+        return NULL;
+    }
+    return m;
 }
 
 /* ---- links ---- */
 
+/* Attribute A's payload as a string of at most its own length (the kernel
+ * NUL-terminates names, but we do not rely on it). */
+static void attr_str(const struct nlattr *a, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.*s", nla_len(a), (const char *)nla_data(a));
+}
+
 static void parse_linkinfo(const struct nlattr *li, struct nbc_link *l)
 {
     const struct nlattr *a;
+    int rem;
 
-    mnl_attr_for_each_nested(a, li) {
-        if (mnl_attr_get_type(a) == IFLA_INFO_KIND) {
-            snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(a));
-        }
+    nla_for_each_nested(a, li, rem) {
+        if (nla_type(a) == IFLA_INFO_KIND)
+            attr_str(a, l->kind, sizeof(l->kind));
     }
 }
 
 static int link_parse(const struct nlmsghdr *nlh, struct nbc_link *l)
 {
-    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+    const struct ifinfomsg *ifi = nlmsg_data(nlh);
     const struct nlattr *a;
+    int rem;
 
     memset(l, 0, sizeof(*l));
     l->ifindex = ifi->ifi_index;
     l->flags = ifi->ifi_flags;
-    mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
-        switch (mnl_attr_get_type(a)) {
+    nlmsg_for_each_attr(a, nlh, sizeof(*ifi), rem) {
+        switch (nla_type(a)) {
         case IFLA_IFNAME:
-            snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(a));
+            attr_str(a, l->name, sizeof(l->name));
             break;
         case IFLA_MTU:
-            l->mtu = mnl_attr_get_u32(a);
+            l->mtu = nla_get_u32(a);
             break;
         case IFLA_MASTER:
-            l->master = (int)mnl_attr_get_u32(a);
+            l->master = (int)nla_get_u32(a);
             break;
         case IFLA_ADDRESS:
-            if (mnl_attr_get_payload_len(a) == 6) {
-                memcpy(l->mac, mnl_attr_get_payload(a), 6);
+            if (nla_len(a) == 6) {
+                memcpy(l->mac, nla_data(a), 6);
                 l->has_mac = 1;
             }
             break;
@@ -296,26 +412,23 @@ static int link_one_cb(const struct nlmsghdr *nlh, void *data)
 {
     if (nlh->nlmsg_type == RTM_NEWLINK)
         link_parse(nlh, data);
-    return MNL_CB_OK;
+    return 0;
 }
 
 static int link_get(struct nbc *n, const char *name, int ifindex,
                     struct nbc_link *out)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = nbc_msg(buf, RTM_GETLINK, 0);
-    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-    int rc;
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+    struct nl_msg *m;
+    int rc, bad = 0;
 
-    ifi->ifi_family = AF_UNSPEC;
-    ifi->ifi_index = ifindex;
-    if (name) {
-        if (strlen(name) >= IFNAMSIZ || !*name)
-            return -EINVAL;
-        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    }
+    if (name && (strlen(name) >= IFNAMSIZ || !*name))
+        return -EINVAL;
+    m = nbc_msg(RTM_GETLINK, 0, &ifi, sizeof(ifi));
+    if (m && name)
+        bad = nla_put_string(m, IFLA_IFNAME, name);
     memset(out, 0, sizeof(*out));
-    rc = nbc_request(n, nlh, link_one_cb, out);
+    rc = nbc_request(n, m, bad, link_one_cb, out);
     if (rc == -ENODEV || (!rc && !out->ifindex))
         return -ENODEV;
     return rc;
@@ -338,31 +451,27 @@ static int link_list_cb(const struct nlmsghdr *nlh, void *data)
     struct link_vec *lv = data;
 
     if (nlh->nlmsg_type != RTM_NEWLINK)
-        return MNL_CB_OK;
+        return 0;
     if (lv->n == lv->cap) {
         int cap = lv->cap ? lv->cap * 2 : 16;
         struct nbc_link *p = realloc(lv->v, cap * sizeof(*p));
-        if (!p) {
-            errno = ENOMEM;
-            return MNL_CB_ERROR;
-        }
+        if (!p)
+            return -ENOMEM;
         lv->v = p;
         lv->cap = cap;
     }
     link_parse(nlh, &lv->v[lv->n++]);
-    return MNL_CB_OK;
+    return 0;
 }
 
 int nbc_link_list(struct nbc *n, struct nbc_link **out, int *count)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = nbc_msg(buf, RTM_GETLINK, NLM_F_DUMP);
-    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
     struct link_vec lv = { 0 };
     int rc;
 
-    ifi->ifi_family = AF_UNSPEC;
-    rc = nbc_request(n, nlh, link_list_cb, &lv);
+    rc = nbc_request(n, nbc_msg(RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi)), 0,
+                     link_list_cb, &lv);
     if (rc) {
         free(lv.v);
         return nbc_fail(n, rc, "cannot list network interfaces");
@@ -374,13 +483,12 @@ int nbc_link_list(struct nbc *n, struct nbc_link **out, int *count)
 
 int nbc_link_add(struct nbc *n, const char *name, const char *kind)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh;
-    struct ifinfomsg *ifi;
-    struct nlattr *li;
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+    struct nl_msg *m;
+    struct nlattr *li = NULL;
     struct nbc_link l;
     struct nbc_undo u = { .op = NBC_UNDO_LINK_DEL };
-    int rc;
+    int rc, bad;
 
     if (!name || !*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') ||
         strchr(name, ' '))
@@ -396,16 +504,14 @@ int nbc_link_add(struct nbc *n, const char *name, const char *kind)
     if (rc != -ENODEV)
         return nbc_fail(n, rc, "cannot look up %s", name);
 
-    nlh = nbc_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-    ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-    ifi->ifi_family = AF_UNSPEC;
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
-    mnl_attr_nest_end(nlh, li);
     rc = nbc_gate(n);
-    if (!rc)
-        rc = nbc_request(n, nlh, NULL, NULL);
+    if (!rc) {
+        m = nbc_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+        bad = !m || nla_put_string(m, IFLA_IFNAME, name) ||
+              !(li = nla_nest_start(m, IFLA_LINKINFO)) ||
+              nla_put_string(m, IFLA_INFO_KIND, kind) || nla_nest_end(m, li);
+        rc = nbc_request(n, m, bad, NULL, NULL);
+    }
     if (rc)
         return nbc_fail(n, rc, "cannot create %s %s", kind, name);
     rc = nbc_link_get(n, name, &l);
@@ -417,31 +523,26 @@ int nbc_link_add(struct nbc *n, const char *name, const char *kind)
 
 int nbc_veth_add(struct nbc *n, const char *name, const char *peer)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh;
-    struct ifinfomsg *ifi, *pifi;
-    struct nlattr *li, *data, *pe;
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC }, pifi = { 0 };
+    struct nl_msg *m;
+    struct nlattr *li = NULL, *data = NULL, *pe = NULL;
     struct nbc_link l;
     struct nbc_undo u = { .op = NBC_UNDO_LINK_DEL };
-    int rc;
+    int rc, bad;
 
     if (!nbc_link_get(n, name, &l))
         return strcmp(l.kind, "veth") ? nbc_fail(n, -EEXIST, "%s exists", name) : 0;
-    nlh = nbc_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-    ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-    ifi->ifi_family = AF_UNSPEC;
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-    data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-    pe = mnl_attr_nest_start(nlh, 1 /* VETH_INFO_PEER */);
-    pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
-    memset(pifi, 0, sizeof(*pifi));
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-    mnl_attr_nest_end(nlh, pe);
-    mnl_attr_nest_end(nlh, data);
-    mnl_attr_nest_end(nlh, li);
-    rc = nbc_request(n, nlh, NULL, NULL);
+    m = nbc_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+    /* The peer is described by an ifinfomsg of its own inside the nest. */
+    bad = !m || nla_put_string(m, IFLA_IFNAME, name) ||
+          !(li = nla_nest_start(m, IFLA_LINKINFO)) ||
+          nla_put_string(m, IFLA_INFO_KIND, "veth") ||
+          !(data = nla_nest_start(m, IFLA_INFO_DATA)) ||
+          !(pe = nla_nest_start(m, 1 /* VETH_INFO_PEER */)) ||
+          nlmsg_append(m, &pifi, sizeof(pifi), NLMSG_ALIGNTO) ||
+          nla_put_string(m, IFLA_IFNAME, peer) ||
+          nla_nest_end(m, pe) || nla_nest_end(m, data) || nla_nest_end(m, li);
+    rc = nbc_request(n, m, bad, NULL, NULL);
     if (rc)
         return nbc_fail(n, rc, "cannot create veth pair %s/%s", name, peer);
     if (nbc_link_get(n, name, &l))
@@ -452,16 +553,13 @@ int nbc_veth_add(struct nbc *n, const char *name, const char *peer)
 
 int nbc_link_del_index(struct nbc *n, int ifindex)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = nbc_msg(buf, RTM_DELLINK, 0);
-    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
     int rc;
 
-    ifi->ifi_family = AF_UNSPEC;
-    ifi->ifi_index = ifindex;
     rc = nbc_gate(n);
     if (!rc)
-        rc = nbc_request(n, nlh, NULL, NULL);
+        rc = nbc_request(n, nbc_msg(RTM_DELLINK, 0, &ifi, sizeof(ifi)), 0,
+                         NULL, NULL);
     return rc == -ENODEV ? 0 : rc;
 }
 
@@ -485,21 +583,20 @@ int nbc_link_del(struct nbc *n, const char *name)
 static int link_set_idx(struct nbc *n, int ifindex, int attr, const void *val,
                         int len, int up)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = nbc_msg(buf, RTM_NEWLINK, 0);
-    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+    struct nl_msg *m;
+    int bad = 0;
 
-    ifi->ifi_family = AF_UNSPEC;
-    ifi->ifi_index = ifindex;
     if (up >= 0) {
-        ifi->ifi_change = IFF_UP;
-        ifi->ifi_flags = up ? IFF_UP : 0;
+        ifi.ifi_change = IFF_UP;
+        ifi.ifi_flags = up ? IFF_UP : 0;
     }
-    if (attr)
-        mnl_attr_put(nlh, attr, len, val);
     if (nbc_gate(n))
         return -EIO;
-    return nbc_request(n, nlh, NULL, NULL);
+    m = nbc_msg(RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+    if (m && attr)
+        bad = nla_put(m, attr, len, val);
+    return nbc_request(n, m, bad, NULL, NULL);
 }
 
 static int link_lookup(struct nbc *n, const char *name, struct nbc_link *l,
@@ -635,31 +732,31 @@ struct addr_vec { struct nbc_addr *v; int n, cap; int ifindex; };
 static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
 {
     struct addr_vec *av = data;
-    const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+    const struct ifaddrmsg *ifa = nlmsg_data(nlh);
     const struct nlattr *a;
     struct nbc_addr ad = { 0 };
-    int have_local = 0, have_addr = 0;
+    int have_local = 0, have_addr = 0, rem;
     unsigned char addr[16];
 
     if (nlh->nlmsg_type != RTM_NEWADDR)
-        return MNL_CB_OK;
+        return 0;
     if (av->ifindex && (int)ifa->ifa_index != av->ifindex)
-        return MNL_CB_OK;
+        return 0;
     ad.family = ifa->ifa_family;
     ad.prefixlen = ifa->ifa_prefixlen;
     ad.ifindex = (int)ifa->ifa_index;
     ad.scope = ifa->ifa_scope;
     ad.flags = ifa->ifa_flags;
-    mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-        int t = mnl_attr_get_type(a);
-        int len = mnl_attr_get_payload_len(a);
+    nlmsg_for_each_attr(a, nlh, sizeof(*ifa), rem) {
+        int t = nla_type(a);
+        int len = nla_len(a);
         if (len != addr_len(ad.family))
             continue;
         if (t == IFA_LOCAL) {
-            memcpy(ad.addr, mnl_attr_get_payload(a), len);
+            memcpy(ad.addr, nla_data(a), len);
             have_local = 1;
         } else if (t == IFA_ADDRESS) {
-            memcpy(addr, mnl_attr_get_payload(a), len);
+            memcpy(addr, nla_data(a), len);
             have_addr = 1;
         }
     }
@@ -668,31 +765,27 @@ static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
     if (!have_local && have_addr)
         memcpy(ad.addr, addr, addr_len(ad.family));
     else if (!have_local)
-        return MNL_CB_OK;
+        return 0;
     if (av->n == av->cap) {
         int cap = av->cap ? av->cap * 2 : 8;
         struct nbc_addr *p = realloc(av->v, cap * sizeof(*p));
-        if (!p) {
-            errno = ENOMEM;
-            return MNL_CB_ERROR;
-        }
+        if (!p)
+            return -ENOMEM;
         av->v = p;
         av->cap = cap;
     }
     av->v[av->n++] = ad;
-    return MNL_CB_OK;
+    return 0;
 }
 
 int nbc_addr_list(struct nbc *n, int ifindex, struct nbc_addr **out, int *count)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = nbc_msg(buf, RTM_GETADDR, NLM_F_DUMP);
-    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+    struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
     struct addr_vec av = { .ifindex = ifindex };
     int rc;
 
-    ifa->ifa_family = AF_UNSPEC;
-    rc = nbc_request(n, nlh, addr_list_cb, &av);
+    rc = nbc_request(n, nbc_msg(RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof(ifa)), 0,
+                     addr_list_cb, &av);
     if (rc) {
         free(av.v);
         return nbc_fail(n, rc, "cannot list addresses");
@@ -704,27 +797,26 @@ int nbc_addr_list(struct nbc *n, int ifindex, struct nbc_addr **out, int *count)
 
 static int addr_msg(struct nbc *n, int type, int flags, const struct nbc_addr *a)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = nbc_msg(buf, type, flags);
-    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-    int len = addr_len(a->family);
+    struct ifaddrmsg ifa = {
+        .ifa_family = a->family, .ifa_prefixlen = a->prefixlen,
+        .ifa_scope = a->scope, .ifa_index = a->ifindex,
+    };
+    struct nl_msg *m;
+    int len = addr_len(a->family), bad;
 
-    ifa->ifa_family = a->family;
-    ifa->ifa_prefixlen = a->prefixlen;
-    ifa->ifa_scope = a->scope;
-    ifa->ifa_index = a->ifindex;
-    mnl_attr_put(nlh, IFA_LOCAL, len, a->addr);
-    mnl_attr_put(nlh, IFA_ADDRESS, len, a->addr);
-    if (a->family == AF_INET && a->prefixlen < 31 && type == RTM_NEWADDR) {
+    if (nbc_gate(n))
+        return -EIO;
+    m = nbc_msg(type, flags, &ifa, sizeof(ifa));
+    bad = !m || nla_put(m, IFA_LOCAL, len, a->addr) ||
+          nla_put(m, IFA_ADDRESS, len, a->addr);
+    if (!bad && a->family == AF_INET && a->prefixlen < 31 && type == RTM_NEWADDR) {
         uint32_t ip, mask, brd;
         memcpy(&ip, a->addr, 4);
         mask = a->prefixlen ? htonl(~0u << (32 - a->prefixlen)) : 0;
         brd = ip | ~mask;
-        mnl_attr_put(nlh, IFA_BROADCAST, 4, &brd);
+        bad = nla_put(m, IFA_BROADCAST, 4, &brd);
     }
-    if (nbc_gate(n))
-        return -EIO;
-    return nbc_request(n, nlh, NULL, NULL);
+    return nbc_request(n, m, bad, NULL, NULL);
 }
 
 int nbc_addr_add(struct nbc *n, const struct nbc_addr *a)
@@ -804,13 +896,13 @@ struct route_vec { struct nbc_route *v; int n, cap; };
 static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 {
     struct route_vec *rv = data;
-    const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+    const struct rtmsg *rtm = nlmsg_data(nlh);
     const struct nlattr *a;
     struct nbc_route r = { 0 };
-    int alen;
+    int alen, rem;
 
     if (nlh->nlmsg_type != RTM_NEWROUTE)
-        return MNL_CB_OK;
+        return 0;
     r.family = rtm->rtm_family;
     r.dst_len = rtm->rtm_dst_len;
     r.table = rtm->rtm_table;
@@ -818,63 +910,59 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
     r.scope = rtm->rtm_scope;
     r.type = rtm->rtm_type;
     alen = addr_len(r.family);
-    mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
-        int len = mnl_attr_get_payload_len(a);
-        switch (mnl_attr_get_type(a)) {
+    nlmsg_for_each_attr(a, nlh, sizeof(*rtm), rem) {
+        int len = nla_len(a);
+        switch (nla_type(a)) {
         case RTA_DST:
             if (len == alen)
-                memcpy(r.dst, mnl_attr_get_payload(a), len);
+                memcpy(r.dst, nla_data(a), len);
             break;
         case RTA_GATEWAY:
             if (len == alen) {
-                memcpy(r.gw, mnl_attr_get_payload(a), len);
+                memcpy(r.gw, nla_data(a), len);
                 r.has_gw = 1;
             }
             break;
         case RTA_PREFSRC:
             if (len == alen) {
-                memcpy(r.src, mnl_attr_get_payload(a), len);
+                memcpy(r.src, nla_data(a), len);
                 r.has_src = 1;
             }
             break;
         case RTA_OIF:
-            r.oif = (int)mnl_attr_get_u32(a);
+            r.oif = (int)nla_get_u32(a);
             break;
         case RTA_PRIORITY:
-            r.metric = mnl_attr_get_u32(a);
+            r.metric = nla_get_u32(a);
             r.has_metric = 1;
             break;
         case RTA_TABLE:
-            r.table = (int)mnl_attr_get_u32(a);
+            r.table = (int)nla_get_u32(a);
             break;
         }
     }
     if (r.table != RT_TABLE_MAIN || r.type != RTN_UNICAST)
-        return MNL_CB_OK;
+        return 0;
     if (rv->n == rv->cap) {
         int cap = rv->cap ? rv->cap * 2 : 16;
         struct nbc_route *p = realloc(rv->v, cap * sizeof(*p));
-        if (!p) {
-            errno = ENOMEM;
-            return MNL_CB_ERROR;
-        }
+        if (!p)
+            return -ENOMEM;
         rv->v = p;
         rv->cap = cap;
     }
     rv->v[rv->n++] = r;
-    return MNL_CB_OK;
+    return 0;
 }
 
 int nbc_route_list(struct nbc *n, int family, struct nbc_route **out, int *count)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = nbc_msg(buf, RTM_GETROUTE, NLM_F_DUMP);
-    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+    struct rtmsg rtm = { .rtm_family = family };
     struct route_vec rv = { 0 };
     int rc;
 
-    rtm->rtm_family = family;
-    rc = nbc_request(n, nlh, route_list_cb, &rv);
+    rc = nbc_request(n, nbc_msg(RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof(rtm)), 0,
+                     route_list_cb, &rv);
     if (rc) {
         free(rv.v);
         return nbc_fail(n, rc, "cannot list routes");
@@ -886,33 +974,31 @@ int nbc_route_list(struct nbc *n, int family, struct nbc_route **out, int *count
 
 static int route_msg(struct nbc *n, int type, int flags, const struct nbc_route *r)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = nbc_msg(buf, type, flags);
-    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-    int len = addr_len(r->family);
+    struct rtmsg rtm = {
+        .rtm_family = r->family,
+        .rtm_dst_len = r->dst_len,
+        .rtm_table = RT_TABLE_MAIN,
+        .rtm_protocol = type == RTM_DELROUTE ? 0 :
+            (r->protocol ? r->protocol : RTPROT_BOOT),
+        /* As ip(8): a route through a gateway is universe scope, a route
+         * straight out of a device is link scope. */
+        .rtm_scope = type == RTM_DELROUTE ? RT_SCOPE_NOWHERE :
+            (r->has_gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK),
+        .rtm_type = RTN_UNICAST,
+    };
+    struct nl_msg *m;
+    int len = addr_len(r->family), bad;
 
-    rtm->rtm_family = r->family;
-    rtm->rtm_dst_len = r->dst_len;
-    rtm->rtm_table = RT_TABLE_MAIN;
-    rtm->rtm_protocol = type == RTM_DELROUTE ? 0 : (r->protocol ? r->protocol : RTPROT_BOOT);
-    /* As ip(8): a route through a gateway is universe scope, a route
-     * straight out of a device is link scope. */
-    rtm->rtm_scope = type == RTM_DELROUTE ? RT_SCOPE_NOWHERE :
-        (r->has_gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-    rtm->rtm_type = RTN_UNICAST;
-    if (r->dst_len)
-        mnl_attr_put(nlh, RTA_DST, len, r->dst);
-    if (r->has_gw)
-        mnl_attr_put(nlh, RTA_GATEWAY, len, r->gw);
-    if (r->has_src)
-        mnl_attr_put(nlh, RTA_PREFSRC, len, r->src);
-    if (r->oif)
-        mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
-    if (r->has_metric)
-        mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
     if (nbc_gate(n))
         return -EIO;
-    return nbc_request(n, nlh, NULL, NULL);
+    m = nbc_msg(type, flags, &rtm, sizeof(rtm));
+    bad = !m ||
+          (r->dst_len && nla_put(m, RTA_DST, len, r->dst)) ||
+          (r->has_gw && nla_put(m, RTA_GATEWAY, len, r->gw)) ||
+          (r->has_src && nla_put(m, RTA_PREFSRC, len, r->src)) ||
+          (r->oif && nla_put_u32(m, RTA_OIF, (uint32_t)r->oif)) ||
+          (r->has_metric && nla_put_u32(m, RTA_PRIORITY, r->metric));
+    return nbc_request(n, m, bad, NULL, NULL);
 }
 
 static const char *route_text(const struct nbc_route *r, char *buf, int len)

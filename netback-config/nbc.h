@@ -2,7 +2,7 @@
  *
  * Replaces what Xen's bash hotplug scripts do with ip/brctl (vif-bridge,
  * vif-route, vif-nat and the bridge set-up people do by hand) with rtnetlink
- * messages through libmnl and sysctl writes under /proc/sys, and what
+ * messages through libnl-3 and sysctl writes under /proc/sys, and what
  * network-nat did with iptables with nf_tables messages (libnftnl, see
  * nbc_nat.c).  No fork, no lock files, no 40 s timeouts.
  *

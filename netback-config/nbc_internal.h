@@ -32,13 +32,16 @@ struct nbc_undo {
     char val[32];
 };
 
-struct mnl_socket;
+struct nl_sock;
+struct nlmsghdr;
 
 struct nbc {
-    struct mnl_socket *nl;
-    unsigned portid;
-    struct mnl_socket *nf;  /* nfnetlink, opened on first use */
-    unsigned nf_portid;
+    struct nl_sock *nl;     /* rtnetlink (libnl-3) */
+    struct nl_sock *nf;     /* nfnetlink, opened on first use (nbc_nat.c) */
+    /* Replays a NBC_UNDO_MASQ_* entry.  Set by the NAT code when it records
+     * one, so the rtnetlink part (all that xl links) never references
+     * nbc_nat.o and with it libnftnl. */
+    void (*masq_undo)(struct nbc *n, const struct nbc_undo *u);
     unsigned seq;
     int tx_depth;
     int rolling_back;
@@ -58,10 +61,16 @@ int nbc_link_pin_mac(struct nbc *n, int ifindex, const unsigned char mac[6]);
 void nbc_debug_fail_at(struct nbc *n, int nth);
 /* The gate every change passes (see nbc.c); -EIO when a test says so. */
 int nbc_gate(struct nbc *n);
-struct nlmsghdr;
-int nbc_exchange(struct mnl_socket *sock, unsigned portid,
-                 struct nlmsghdr *nlh, unsigned seq,
-                 int (*cb)(const struct nlmsghdr *, void *), void *data);
+/* Called for each reply of an exchange; 0 to go on, or a negative errno
+ * that ends the exchange with it. */
+typedef int (*nbc_msg_cb)(const struct nlmsghdr *nlh, void *data);
+/* A netlink socket of PROTOCOL (NETLINK_ROUTE, NETLINK_NETFILTER). */
+int nbc_socket(int protocol, struct nl_sock **out);
+/* Send request NLH (given the session's next sequence number) on SK and
+ * run CB over the replies until the ACK or the end of the dump; -errno of
+ * a failure, the kernel's or CB's.  Shared by rtnetlink and nfnetlink. */
+int nbc_exchange(struct nbc *n, struct nl_sock *sk, struct nlmsghdr *nlh,
+                 nbc_msg_cb cb, void *data);
 /* Record an undo entry (no-op outside a transaction). */
 int nbc_undo_push(struct nbc *n, const struct nbc_undo *u);
 
@@ -69,6 +78,5 @@ int nbc_undo_push(struct nbc *n, const struct nbc_undo *u);
  * recorded for rollback; SUBNET is normalised (host bits clear). */
 int nbc_masq_add(struct nbc *n, const char *uplink, const struct nbc_addr *subnet);
 int nbc_masq_del(struct nbc *n, const char *uplink, const struct nbc_addr *subnet);
-void nbc_nf_close(struct nbc *n);
 
 #endif

@@ -1,6 +1,7 @@
 /* netback-config host NAT: what Xen's network-nat did with
  *     iptables -t nat -A POSTROUTING -o NETDEV -j MASQUERADE
- * done with nf_tables messages (libnftnl builds them, libmnl carries them).
+ * done with nf_tables messages: libnftnl builds and parses them, and they
+ * travel through the same libnl-3 socket code as rtnetlink's (nbc.c).
  *
  * Invariants:
  *  - We only ever touch the table NBC_NAT_TABLE of family ip, which is ours
@@ -20,7 +21,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
@@ -35,68 +35,64 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
 #define NAT_PRIO_SRCNAT 100     /* NF_IP_PRI_NAT_SRC, nft's "srcnat" */
 #define NAT_COMMENT "pvstack masquerade"
 #define NF_RXBUF 32768
+/* One request, or one whole batch: a table, a chain and a rule of ours
+ * come to well under 1 KiB. */
+#define NF_MSGBUF 8192
 
 /* ---- the nfnetlink socket ---- */
 
 static int nf_open(struct nbc *n)
 {
+    int rc;
+
     if (n->nf)
         return 0;
-    n->nf = mnl_socket_open(NETLINK_NETFILTER);
-    if (!n->nf)
-        return nbc_fail(n, -errno, "cannot open nfnetlink (is nf_tables in the kernel?)");
-    if (mnl_socket_bind(n->nf, 0, MNL_SOCKET_AUTOPID) < 0) {
-        int rc = -errno;
-        mnl_socket_close(n->nf);
-        n->nf = NULL;
-        return nbc_fail(n, rc, "cannot bind nfnetlink");
-    }
-    n->nf_portid = mnl_socket_get_portid(n->nf);
+    rc = nbc_socket(NETLINK_NETFILTER, &n->nf);
+    if (rc)
+        return nbc_fail(n, rc, "cannot open nfnetlink (is nf_tables in the kernel?)");
     return 0;
 }
 
-void nbc_nf_close(struct nbc *n)
-{
-    if (n->nf)
-        mnl_socket_close(n->nf);
-    n->nf = NULL;
-}
-
 /* A GET (single object, ended by its ACK) or a dump (ended by DONE). */
-static int nf_query(struct nbc *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+static int nf_query(struct nbc *n, struct nlmsghdr *nlh, nbc_msg_cb cb, void *data)
 {
-    unsigned seq = nlh->nlmsg_seq = ++n->seq;
     int rc;
 
     if ((rc = nf_open(n)))
         return rc;
-    return nbc_exchange(n->nf, n->nf_portid, nlh, seq, cb, data);
+    return nbc_exchange(n, n->nf, nlh, cb, data);
 }
 
 /* One batch: nf_batch_start, then batch_msg + payload + batch_next per
  * message, then nf_batch_send, which closes it, sends it and collects the
- * kernel's verdict.  nfnetlink processes a batch synchronously inside
- * sendmsg, so by the time it returns every error message is queued: drain
- * without blocking.  Messages carry no NLM_F_ACK, so silence is success. */
+ * kernel's verdict.  The messages lie back to back in BUF.  nfnetlink
+ * processes a batch synchronously inside sendmsg, so by the time it returns
+ * every error message is queued: drain without blocking.  Messages carry no
+ * NLM_F_ACK, so silence is success. */
 struct nf_batch {
-    struct mnl_nlmsg_batch *b;
+    char *buf;
+    size_t len;
     unsigned seq;
 };
 
 static struct nlmsghdr *batch_msg(struct nf_batch *nb, int type, int flags)
 {
-    struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(nb->b),
-                                                 (uint16_t)type, NFPROTO_IPV4,
-                                                 (uint16_t)flags, ++nb->seq);
-    return nlh;
+    return nftnl_nlmsg_build_hdr(nb->buf + nb->len, (uint16_t)type, NFPROTO_IPV4,
+                                 (uint16_t)flags, ++nb->seq);
 }
 
+/* The message just built is complete: the next one starts after it. */
 static void batch_next(struct nf_batch *nb)
 {
-    mnl_nlmsg_batch_next(nb->b);
+    const struct nlmsghdr *nlh = (const struct nlmsghdr *)(nb->buf + nb->len);
+    nb->len += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
 static int nf_batch_send(struct nbc *n, struct nf_batch *nb)
@@ -104,44 +100,51 @@ static int nf_batch_send(struct nbc *n, struct nf_batch *nb)
     char *rx = NULL;
     int rc = 0, first_err = 0;
 
-    nftnl_batch_end(mnl_nlmsg_batch_current(nb->b), ++nb->seq);
+    nftnl_batch_end(nb->buf + nb->len, ++nb->seq);
     batch_next(nb);
     n->seq = nb->seq;
     if ((rc = nbc_gate(n)))
         return rc;
-    if (mnl_socket_sendto(n->nf, mnl_nlmsg_batch_head(nb->b),
-                          mnl_nlmsg_batch_size(nb->b)) < 0)
-        return -errno;
+    errno = 0;
+    if (nl_sendto(n->nf, nb->buf, nb->len) < 0)
+        return errno ? -errno : -EIO;
     rx = malloc(NF_RXBUF);
     if (!rx)
         return -ENOMEM;
     for (;;) {
-        ssize_t len = recv(mnl_socket_get_fd(n->nf), rx, NF_RXBUF, MSG_DONTWAIT);
+        ssize_t len = recv(nl_socket_get_fd(n->nf), rx, NF_RXBUF, MSG_DONTWAIT);
+        struct nlmsghdr *nlh = (struct nlmsghdr *)rx;
+        int left = (int)len;
+
         if (len < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && !first_err)
                 first_err = -errno;
             break;
         }
-        errno = 0;
-        if (mnl_cb_run(rx, len, 0, n->nf_portid, NULL, NULL) == MNL_CB_ERROR &&
-            !first_err)
-            first_err = errno ? -errno : -EIO;
+        for (; nlmsg_ok(nlh, left) && !first_err; nlh = nlmsg_next(nlh, &left)) {
+            const struct nlmsgerr *e = nlmsg_data(nlh);
+            if (nlh->nlmsg_type != NLMSG_ERROR)
+                continue;
+            if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+                first_err = -EBADMSG;
+            else if (e->error)
+                first_err = e->error < 0 ? e->error : -e->error;
+        }
     }
     free(rx);
     return first_err;
 }
 
-static int nf_batch_start(struct nbc *n, struct nf_batch *nb, char *buf, size_t len)
+static int nf_batch_start(struct nbc *n, struct nf_batch *nb, char *buf)
 {
     int rc = nf_open(n);
 
     if (rc)
         return rc;
+    nb->buf = buf;
+    nb->len = 0;
     nb->seq = n->seq;
-    nb->b = mnl_nlmsg_batch_start(buf, len / 2);   /* a message may run past the limit */
-    if (!nb->b)
-        return -ENOMEM;
-    nftnl_batch_begin(mnl_nlmsg_batch_current(nb->b), ++nb->seq);
+    nftnl_batch_begin(nb->buf, ++nb->seq);
     batch_next(nb);
     return 0;
 }
@@ -161,7 +164,7 @@ static void put_table_name(struct nlmsghdr *nlh)
 
 int nbc_nat_table_exists(struct nbc *n)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    char buf[NF_MSGBUF];
     struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE,
                                                  NFPROTO_IPV4, NLM_F_ACK, 0);
     int rc;
@@ -183,7 +186,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
     struct nftnl_chain *c = nftnl_chain_alloc();
 
     if (!c)
-        return MNL_CB_ERROR;
+        return -ENOMEM;
     if (nftnl_chain_nlmsg_parse(nlh, c) == 0) {
         const char *type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
         ci->found = 1;
@@ -192,12 +195,12 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
         snprintf(ci->type, sizeof(ci->type), "%s", type ? type : "");
     }
     nftnl_chain_free(c);
-    return MNL_CB_OK;
+    return 0;
 }
 
 static int chain_get(struct nbc *n, struct chain_info *ci)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    char buf[NF_MSGBUF];
     struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN,
                                                  NFPROTO_IPV4, NLM_F_ACK, 0);
     struct nftnl_chain *c = nftnl_chain_alloc();
@@ -258,7 +261,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
         goto oom;
     if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
         nftnl_rule_free(r);
-        return MNL_CB_OK;
+        return 0;
     }
     mv->all++;
     ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen);
@@ -279,15 +282,14 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
         mv->v[mv->n++] = m;
     }
     nftnl_rule_free(r);
-    return MNL_CB_OK;
+    return 0;
 oom:
-    errno = ENOMEM;
-    return MNL_CB_ERROR;
+    return -ENOMEM;
 }
 
 static int rules_get(struct nbc *n, struct masq_vec *mv)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    char buf[NF_MSGBUF];
     struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE,
                                                  NFPROTO_IPV4, NLM_F_DUMP, 0);
     struct nftnl_rule *r = nftnl_rule_alloc();
@@ -448,9 +450,19 @@ static int check_args(struct nbc *n, const char *uplink, const struct nbc_addr *
     return 0;
 }
 
+/* The rollback of our own steps (nbc_tx_rollback calls it through
+ * n->masq_undo). */
+static void masq_undo(struct nbc *n, const struct nbc_undo *u)
+{
+    if (u->op == NBC_UNDO_MASQ_ADD)
+        nbc_masq_add(n, u->path, &u->addr);
+    else
+        nbc_masq_del(n, u->path, &u->addr);
+}
+
 int nbc_masq_add(struct nbc *n, const char *uplink, const struct nbc_addr *subnet)
 {
-    char buf[2 * MNL_SOCKET_BUFFER_SIZE], txt[64];
+    char buf[NF_MSGBUF], txt[64];
     struct nbc_undo u = { .op = NBC_UNDO_MASQ_DEL };
     struct chain_info ci;
     struct masq_vec mv = { 0 };
@@ -491,7 +503,7 @@ int nbc_masq_add(struct nbc *n, const char *uplink, const struct nbc_addr *subne
     rule = masq_rule(uplink, subnet);
     if (!rule)
         return nbc_fail(n, -ENOMEM, "cannot build the masquerade rule");
-    if ((rc = nf_batch_start(n, &nb, buf, sizeof(buf))))
+    if ((rc = nf_batch_start(n, &nb, buf)))
         goto out;
     if (!have_table) {
         struct nftnl_table *t = nftnl_table_alloc();
@@ -528,14 +540,12 @@ int nbc_masq_add(struct nbc *n, const char *uplink, const struct nbc_addr *subne
     rc = nf_batch_send(n, &nb);
     if (rc)
         goto out;
-    mnl_nlmsg_batch_stop(nb.b);
     nftnl_rule_free(rule);
     snprintf(u.path, sizeof(u.path), "%s", uplink);
     u.addr = *subnet;
+    n->masq_undo = masq_undo;
     return nbc_undo_push(n, &u);
 out:
-    if (nb.b)
-        mnl_nlmsg_batch_stop(nb.b);
     nftnl_rule_free(rule);
     return nbc_fail(n, rc, "cannot add masquerading of %s out of %s to table ip %s",
                     txt, uplink, NBC_NAT_TABLE);
@@ -543,7 +553,7 @@ out:
 
 int nbc_masq_del(struct nbc *n, const char *uplink, const struct nbc_addr *subnet)
 {
-    char buf[2 * MNL_SOCKET_BUFFER_SIZE], txt[64];
+    char buf[NF_MSGBUF], txt[64];
     struct nbc_undo u = { .op = NBC_UNDO_MASQ_ADD };
     struct masq_vec mv = { 0 };
     struct nf_batch nb = { 0 };
@@ -564,7 +574,7 @@ int nbc_masq_del(struct nbc *n, const char *uplink, const struct nbc_addr *subne
         free(mv.v);
         return 0;
     }
-    if ((rc = nf_batch_start(n, &nb, buf, sizeof(buf))))
+    if ((rc = nf_batch_start(n, &nb, buf)))
         goto out;
     if (mv.all == 1) {
         /* Our last rule: the table (with its chain) goes too, so nothing of
@@ -588,14 +598,12 @@ int nbc_masq_del(struct nbc *n, const char *uplink, const struct nbc_addr *subne
     rc = nf_batch_send(n, &nb);
     if (rc)
         goto out;
-    mnl_nlmsg_batch_stop(nb.b);
     free(mv.v);
     snprintf(u.path, sizeof(u.path), "%s", uplink);
     u.addr = *subnet;
+    n->masq_undo = masq_undo;
     return nbc_undo_push(n, &u);
 out:
-    if (nb.b)
-        mnl_nlmsg_batch_stop(nb.b);
     free(mv.v);
     return nbc_fail(n, rc, "cannot remove masquerading of %s out of %s from "
                     "table ip %s", txt, uplink, NBC_NAT_TABLE);
