@@ -3,9 +3,8 @@
 LIBXL_SRCS := $(wildcard libxl/*.c)
 $(eval $(call archive,pvxl,$(LIBXL_SRCS)))
 LIBPVXL := $(LIBDIR)/libpvxl.a
-XL_LIBS := $(call PC,libs,$(PKGS_XEN) yajl) -lpthread
 PV_ARCHIVES += $(LIBPVXL)
-PV_LINK_LIBS += $(XL_LIBS)
+PV_LINK_LIBS += $(call PC,libs,$(PKGS_XEN) yajl) -lpthread
 
 # test_dom_params fails strdup on purpose and records what is freed.
 LDFLAGS_test_dom_params := -Wl,--wrap=strdup -Wl,--wrap=free

@@ -1,6 +1,6 @@
 # netback-config/: bridges and vif plumbing by netlink (libnbc.a) and the
 # netback-config command.  libpvxl's vif backend calls into libnbc, so xl
-# links it too (XL_LIBS is expanded when xl's recipe runs).
+# links it too (with $(NBC_NL_LIBS), see xl/module.mk).
 #
 # Two parts, one archive: the rtnetlink core (nbc.c, nbc_ops.c) needs only
 # libnl-3, whose .a Debian ships, so xl links it statically; the host NAT
@@ -22,11 +22,9 @@ BINS += $(BIN)/netback-config
 PV_ARCHIVES += $(LIBNBC)
 # test_nbc_nat makes the user's own nf_tables state with libmnl directly.
 PV_LINK_LIBS += $(NBC_LIBS) $(call PC,libs,libmnl)
-# What xl needs for libnbc: libnl-3 statically (pkg-config --static adds
-# only -lpthread, part of libc since glibc 2.34).  In a fully static link
-# libnl-3.a's addr.o and utils.o make ld warn about getaddrinfo and
+# What xl needs for libnbc is libnl-3 (pkg-config --static adds only
+# -lpthread, part of libc since glibc 2.34).  In xl's static link libnl-3.a's
+# addr.o and utils.o make ld warn about getaddrinfo and
 # getprotobyname/-bynumber (NSS); libnbc never calls the functions that use
 # them, so nothing more is needed at run time.
-XL_LIBS += $(LIBNBC) -Wl,-Bstatic $(NBC_NL_LIBS) -Wl,-Bdynamic
-$(BIN)/xl: $(LIBNBC)
 INSTALL_MAN += $(wildcard docs/netback-config.8)
