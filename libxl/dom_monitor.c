@@ -96,11 +96,17 @@ static const char *reason_action(const struct pv_dom_params *p, int reason,
 
 int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
 {
-    struct pv_hv hv;
+    struct pv_hv hv = { 0 };
     int rc = 0;
 
-    if (pv_hv_open(&hv))
+    /* While it waits a monitor holds one xenstore connection, its watch's,
+     * as xl's monitor does: xenstored polls every connection for each
+     * request it serves, so idle ones slow every other create. */
+    hv.xch = (struct xc_interface_core *)xc_interface_open(NULL, NULL, 0);
+    if (!hv.xch) {
+        mlog("cannot open the hypervisor interface: %s", strerror(errno));
         return -1;
+    }
     for (;;) {
         struct pv_dev_config devs = { 0 };
         enum pv_dom_action act;
@@ -109,7 +115,16 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
 
         mlog("Waiting for domain %s (domid %u) to die [pid %ld]", p->name,
              domid, (long)getpid());
+        if (hv.xsh) {
+            xs_close(hv.xsh);
+            hv.xsh = NULL;
+        }
         r = pv_dom_wait(&hv, domid, -1, 0, &reason);
+        if (r > 0 && !(hv.xsh = xs_open(0))) {
+            mlog("cannot connect to xenstore: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
         if (r == 0) {
             mlog("Domain %u has been destroyed.", domid);
             break;
