@@ -157,7 +157,8 @@ static int build_pre(xc_interface *xch, struct xs_handle *xsh,
     }
     /* before any memory is given, as libxl: Xen allocates it on the nodes
      * placement picks */
-    if (pv_dom_numa_place((struct xc_interface_core *)xch, d, p))
+    if (pv_dom_numa_place((struct xc_interface_core *)xch, d, p) ||
+        pv_dom_affinity_apply((struct xc_interface_core *)xch, d, p->b_info))
         return -1;
     if (xc_domain_setmaxmem(xch, d, p->target_kb + MAXMEM_CONSTANT_KB) < 0) {
         PV_ERR((int)d, "couldn't set max memory: %s", strerror(errno));

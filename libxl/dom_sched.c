@@ -1,6 +1,8 @@
 /* vCPU affinity and scheduler parameters (see dom_sched.h).
  *
- * Order, as libxl 4.17 does it for a new domain, all while it is paused:
+ * Order, as libxl 4.17 does it for a new domain, all while it is paused;
+ * 1 and 2 in build_pre, before the domain has any memory (Xen allocates it
+ * on the nodes its vCPUs may run on), 3 after the build:
  *   1. NUMA placement when numa_placement is on (the default unless xl saw
  *      cpus_soft= or a list in cpus=), from build_pre before the domain has
  *      memory (pv_dom_numa_place): the hard affinity must meet the domain's
@@ -367,6 +369,29 @@ out:
     return rc;
 }
 
+/* DOMID's info and its cpupool (freed with xc_cpupool_infofree); 0, or -1
+ * after logging libxl's message. */
+static int domain_pool(xc_interface *xch, uint32_t domid, xc_domaininfo_t *info,
+                       xc_cpupoolinfo_t **pool)
+{
+    *pool = NULL;
+    if (xc_domain_getinfolist(xch, domid, 1, info) != 1 ||
+        info->domain != domid) {
+        PV_ERR((int)domid, "Getting domain info list: %s", strerror(errno));
+        return -1;
+    }
+    *pool = xc_cpupool_getinfo(xch, info->cpupool);
+    if (!*pool || (*pool)->cpupool_id != info->cpupool) {
+        PV_ERR((int)domid, "failed to get info for cpupool%u: %s",
+               info->cpupool, strerror(errno));
+        if (*pool)
+            xc_cpupool_infofree(xch, *pool);
+        *pool = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int pv_dom_numa_place(struct xc_interface_core *x, uint32_t domid,
                       const struct pv_dom_params *p)
 {
@@ -391,21 +416,10 @@ int pv_dom_numa_place(struct xc_interface_core *x, uint32_t domid,
         PV_ERR((int)domid, "cannot get the host's CPU map size");
         return -1;
     }
-    if (xc_domain_getinfolist(xch, domid, 1, &info) != 1 ||
-        info.domain != domid) {
-        PV_ERR((int)domid, "Getting domain info list: %s", strerror(errno));
+    if (domain_pool(xch, domid, &info, &pool))
         return -1;
-    }
-    pool = xc_cpupool_getinfo(xch, info.cpupool);
-    if (!pool || pool->cpupool_id != info.cpupool) {
-        PV_ERR((int)domid, "failed to get info for cpupool%u: %s",
-               info.cpupool, strerror(errno));
-        goto out;
-    }
     rc = numa_place(xch, domid, p, pool, (size_t)bytes);
-out:
-    if (pool)
-        xc_cpupool_infofree(xch, pool);
+    xc_cpupool_infofree(xch, pool);
     return rc;
 }
 
@@ -553,34 +567,36 @@ static int apply_sched_params(xc_interface *xch, uint32_t domid,
     }
 }
 
+int pv_dom_affinity_apply(struct xc_interface_core *x, uint32_t domid,
+                          const struct pv_domain_build_info *b)
+{
+    xc_interface *xch = (xc_interface *)x;
+    xc_cpupoolinfo_t *pool;
+    xc_domaininfo_t info;
+    int rc;
+
+    if (!b || !pv_sched_affinity_nvcpus(b))
+        return 0;
+    if (domain_pool(xch, domid, &info, &pool))
+        return -1;
+    rc = apply_affinity(xch, domid, b, pool);
+    xc_cpupool_infofree(xch, pool);
+    return rc;
+}
+
 int pv_dom_sched_apply(struct pv_hv *hv, uint32_t domid,
                        const struct pv_domain_build_info *b)
 {
     xc_interface *xch = XCH(hv);
-    xc_cpupoolinfo_t *pool = NULL;
+    xc_cpupoolinfo_t *pool;
     xc_domaininfo_t info;
-    int rc = -1;
+    int rc;
 
-    if (xc_domain_getinfolist(xch, domid, 1, &info) != 1 ||
-        info.domain != domid) {
-        PV_ERR((int)domid, "Getting domain info list: %s", strerror(errno));
+    if (domain_pool(xch, domid, &info, &pool))
         return -1;
-    }
-    pool = xc_cpupool_getinfo(xch, info.cpupool);
-    if (!pool || pool->cpupool_id != info.cpupool) {
-        PV_ERR((int)domid, "failed to get info for cpupool%u: %s",
-               info.cpupool, strerror(errno));
-        goto out;
-    }
-    if (apply_affinity(xch, domid, b, pool))
-        goto out;
-    if (apply_sched_params(xch, domid, &b->sched_params, (int)pool->sched_id,
-                           info.max_vcpu_id))
-        goto out;
-    rc = 0;
-out:
-    if (pool)
-        xc_cpupool_infofree(xch, pool);
+    rc = apply_sched_params(xch, domid, &b->sched_params, (int)pool->sched_id,
+                            info.max_vcpu_id);
+    xc_cpupool_infofree(xch, pool);
     return rc;
 }
 

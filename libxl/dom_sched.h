@@ -92,9 +92,16 @@ struct xc_interface_core;
 int pv_dom_numa_place(struct xc_interface_core *xch, uint32_t domid,
                       const struct pv_dom_params *p);
 
-/* build_pre's per-vCPU affinity part and build_post's scheduler part for a
- * domain that exists and is still paused (after pv_dom_numa_place).  Logs libxl's warnings; returns 0, or -1
- * after logging why (the caller destroys the domain). */
+/* build_pre's per-vCPU hard and soft affinities from cpus=/cpus_soft=,
+ * after pv_dom_numa_place and before the domain has memory, so Xen places
+ * it near the CPUs it may run on.  Nothing without B or affinities.  Logs
+ * libxl's warnings; returns 0, or -1 after logging (the create fails). */
+int pv_dom_affinity_apply(struct xc_interface_core *xch, uint32_t domid,
+                          const struct pv_domain_build_info *b);
+
+/* build_post's scheduler parameters (weight, cap, ...) through the pool's
+ * scheduler, for a domain that is built and still paused.  Returns 0, or
+ * -1 after logging why (the caller destroys the domain). */
 int pv_dom_sched_apply(struct pv_hv *hv, uint32_t domid,
                        const struct pv_domain_build_info *b);
 

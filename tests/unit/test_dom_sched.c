@@ -511,7 +511,7 @@ static void create_sets_hard_and_soft_per_vcpu_in_one_call(void **state)
 
     assert_int_equal(m.rc, 0);
     fake_reset(XEN_SCHEDULER_CREDIT2);
-    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), 0);
+    assert_int_equal(pv_dom_affinity_apply(fake_hv.xch, 7, &m.d.b_info), 0);
     assert_int_equal(fx.n_aff, 3);
     assert_int_equal(fx.aff[0].flags,
                      XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT);
@@ -543,7 +543,7 @@ static void hard_string_runs_placement_first(void **state)
     params_of(&m, &p, 128);
     fake_reset(XEN_SCHEDULER_CREDIT2);
     assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
-    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), 0);
+    assert_int_equal(pv_dom_affinity_apply(fake_hv.xch, 7, &m.d.b_info), 0);
     /* placement: a full tie (vCPUs, memory) keeps node 0; soft = its CPUs
      * for each vCPU, node affinity node 0; then the hard maps */
     assert_int_equal(fx.n_aff, 4);
@@ -628,7 +628,7 @@ static void placement_on_one_node_changes_nothing_so_calls_nothing(void **state)
     fake_reset(XEN_SCHEDULER_CREDIT2);
     fx.nodes = 1;
     assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
-    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), 0);
+    assert_int_equal(pv_dom_affinity_apply(fake_hv.xch, 7, &m.d.b_info), 0);
     assert_int_equal(fx.n_aff, 2);              /* only the hard maps */
     assert_int_equal(fx.aff[0].flags, XEN_VCPUAFFINITY_HARD);
     assert_int_equal(fx.node_aff_calls, 0);
@@ -637,6 +637,7 @@ static void placement_on_one_node_changes_nothing_so_calls_nothing(void **state)
     fx.nodes = 1;
     params_of(&plain, &p, 128);
     assert_int_equal(pv_dom_numa_place(fake_hv.xch, 7, &p), 0);
+    assert_int_equal(pv_dom_affinity_apply(fake_hv.xch, 7, &plain.d.b_info), 0);
     assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &plain.d.b_info), 0);
     assert_int_equal(fx.n_aff, 0);
     assert_int_equal(fx.credit2_sets, 0);
@@ -673,7 +674,7 @@ static void refused_affinity_fails_the_create(void **state)
     assert_int_equal(m.rc, 0);
     fake_reset(XEN_SCHEDULER_CREDIT2);
     fx.setaff_errno = EINVAL;
-    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), -1);
+    assert_int_equal(pv_dom_affinity_apply(fake_hv.xch, 7, &m.d.b_info), -1);
     model_free(&m);
 }
 
@@ -684,7 +685,7 @@ static void empty_effective_soft_affinity_is_only_a_warning(void **state)
     assert_int_equal(m.rc, 0);
     fake_reset(XEN_SCHEDULER_CREDIT2);
     fx.soft_comes_back_empty = true;
-    assert_int_equal(pv_dom_sched_apply(&fake_hv, 7, &m.d.b_info), 0);
+    assert_int_equal(pv_dom_affinity_apply(fake_hv.xch, 7, &m.d.b_info), 0);
     assert_int_equal(fx.n_aff, 1);
     model_free(&m);
 }
