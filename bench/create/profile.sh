@@ -13,8 +13,7 @@ IN=/results/in
 mkdir -p $W
 cp "$PV_BIN/xl" $W/xl
 cp "$PVSTACK/build/fixtures/tinypv/tinypv.elf" $W/
-ns() { head -c 120 /proc/timer_list | awk '/^now at/ {print $3; exit}'; }
-median() { sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int((NR+1)/2)]}'; }
+. "$PVSTACK/bench/create/lib.sh"
 cat > $W/tiny.cfg <<EOC
 name = "bench"
 kernel = "$W/tinypv.elf"

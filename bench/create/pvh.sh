@@ -16,8 +16,7 @@ mkdir -p $W/lib; cp /results/lib/* $W/lib/ 2>/dev/null; export LD_LIBRARY_PATH=$
 cp "$PVSTACK/build/fixtures/tinypv/tinypv.elf" "$SANDBOX_IMAGES/vmlinux" \
    "$SANDBOX_IMAGES/guest.cpio" $W/
 
-ns() { head -c 120 /proc/timer_list | awk '/^now at/ {print $3; exit}'; }
-median() { sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int((NR+1)/2)]}'; }
+. "$PVSTACK/bench/create/lib.sh"
 
 cat > $W/tiny.cfg <<EOC
 name = "bench"

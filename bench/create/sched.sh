@@ -13,8 +13,7 @@ cp "$PVSTACK/build/fixtures/tinypv/tinypv.elf" $W/
 OURS=$W/xl
 THEIRS=$DEBIAN_XL
 
-ns() { head -c 120 /proc/timer_list | awk '/^now at/ {print $3; exit}'; }
-median() { sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int((NR+1)/2)]}'; }
+. "$PVSTACK/bench/create/lib.sh"
 
 cat > $W/plain.cfg <<EOC
 name = "bench"

@@ -13,8 +13,7 @@ cp /results/lib/* $W/lib/ 2>/dev/null; export LD_LIBRARY_PATH=$W/lib
 cp "$PV_BIN/xl" $W/xl-ours; cp "$REF" $W/xl-ref; chmod +x $W/xl-ours $W/xl-ref
 cp "$PVSTACK/build/fixtures/tinypv/tinypv.elf" $W/
 
-ns() { head -c 120 /proc/timer_list | awk '/^now at/ {print $3; exit}'; }
-median() { sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int((NR+1)/2)]}'; }
+. "$PVSTACK/bench/create/lib.sh"
 
 "$PV_BIN/netback-config" addbr xenbr0 || exit 1
 cat > $W/vif.cfg <<EOC
