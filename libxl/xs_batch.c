@@ -118,6 +118,31 @@ static int errno_of(const char *name)
     return EIO;
 }
 
+/* One message of any type: header into *H, payload malloc'd and NUL
+ * terminated into *BODY.  0, or -1 with errno. */
+static int read_msg(struct xs_batch *b, struct xsd_sockmsg *h, char **body)
+{
+    *body = NULL;
+    if (read_all(b, h, sizeof(*h)))
+        return -1;
+    if (h->len > XENSTORE_PAYLOAD_MAX) {
+        errno = EPROTO;
+        return -1;
+    }
+    *body = malloc(h->len + 1);
+    if (!*body) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (read_all(b, *body, h->len)) {
+        free(*body);
+        *body = NULL;
+        return -1;
+    }
+    (*body)[h->len] = 0;
+    return 0;
+}
+
 /* Read one reply; returns 0 (payload in *out if wanted) or -1 with errno
  * (xenstored's error, or the I/O error). */
 static int read_reply(struct xs_batch *b, char **out, size_t *out_len)
@@ -127,26 +152,12 @@ static int read_reply(struct xs_batch *b, char **out, size_t *out_len)
 
     if (out)
         *out = NULL;
-    if (read_all(b, &h, sizeof(h)))
-        return -1;
-    if (h.len > XENSTORE_PAYLOAD_MAX) {
-        errno = EPROTO;
-        return -1;
-    }
-    body = malloc(h.len + 1);
-    if (!body) {
-        errno = ENOMEM;
-        return -1;
-    }
-    if (read_all(b, body, h.len)) {
-        free(body);
-        return -1;
-    }
-    body[h.len] = 0;
-    if (h.type == XS_WATCH_EVENT) {     /* never asked for; skip it */
-        free(body);
-        return read_reply(b, out, out_len);
-    }
+    do {
+        if (read_msg(b, &h, &body))
+            return -1;
+        if (h.type == XS_WATCH_EVENT)   /* never asked for; skip it */
+            free(body);
+    } while (h.type == XS_WATCH_EVENT);
     if (h.type == XS_ERROR) {
         int e = errno_of(body);
         free(body);
@@ -400,7 +411,7 @@ int xs_batch_watch(struct xs_batch *b, const char *path, const char *token)
 int xs_batch_wait_event(struct xs_batch *b, int timeout_ms)
 {
     struct xsd_sockmsg h;
-    char skip[256];
+    char *body;
 
     /* bytes already buffered belong to a message that has arrived */
     if (b->in_off == b->in_len) {
@@ -413,19 +424,9 @@ int xs_batch_wait_event(struct xs_batch *b, int timeout_ms)
         if (r <= 0)
             return r;
     }
-    if (read_all(b, &h, sizeof(h)))
+    if (read_msg(b, &h, &body))
         return -1;
-    if (h.len > XENSTORE_PAYLOAD_MAX) {
-        errno = EPROTO;
-        return -1;
-    }
-    while (h.len) {
-        size_t n = h.len < sizeof(skip) ? h.len : sizeof(skip);
-
-        if (read_all(b, skip, n))
-            return -1;
-        h.len -= (uint32_t)n;
-    }
+    free(body);
     /* Only watch events come unasked on this connection; whatever it was,
      * the caller looks at the watched state again. */
     return 1;
