@@ -301,7 +301,8 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
                   uint32_t *domid_out, struct pv_dom_timing *t)
 {
     xc_interface *xch = (xc_interface *)hv->xch;
-    struct pv_dom_xs_state st = { 0 };
+    struct pv_dom_xs_conns conns = { .n = 0 };
+    struct pv_dom_xs_state st = { .conns = &conns };
     struct pv_dom_timing tm = { 0 };
     xc_physinfo_t info;
     struct timeval tv;
@@ -320,15 +321,13 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     }
     /* also learns the xenstored and xenconsoled domains for build_pre */
     if (pv_dom_xs_precheck(hv->xsh, p->name, &st.store_domid,
-                           &st.console_domid)) {
+                           &st.console_domid, &conns)) {
         PV_ERR(-1, "Domain with name \"%s\" already exists.", p->name);
-        return PV_CREATE_FAIL;
+        goto fail;
     }
-    if (check_free_memory(xch, p, &info))
-        return PV_CREATE_FAIL;
-
-    if (make_domain(xch, p, &info, poolid, &domid))
-        return PV_CREATE_FAIL;
+    if (check_free_memory(xch, p, &info) ||
+        make_domain(xch, p, &info, poolid, &domid))
+        goto fail;
     have_domain = 1;
     st.domid = domid;
     if (build_pre(xch, hv->xsh, p, &st))
@@ -346,6 +345,7 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     t1 = now_ms();
     if (fail_at("xenstore") || pv_dom_xs_write(hv->xsh, p, &st))
         goto fail;
+    pv_dom_xs_conns_close(&conns);
     tm.xs_tree_ms = now_ms() - t1;
 
     /* The userdata before the introduction: once xenstored announces the
@@ -383,6 +383,7 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
 
 fail:
     free(json);
+    pv_dom_xs_conns_close(&conns);
     if (have_domain) {
         int saved = pv_log_get_level();
         /* The destroy's own complaints about half-made nodes are noise. */

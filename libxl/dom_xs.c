@@ -113,120 +113,140 @@ static void xsb_rm(struct xsb *b, const char *path)
         xs_rm(b->xsh, b->t, path);
 }
 
-static void write_tree(struct xsb *b, const struct pv_dom_params *p,
-                       const struct pv_dom_xs_state *st)
+/* A node's permissions on their own (the flips in write_dom_tree). */
+static void xsb_set_perms(struct xsb *b, struct xs_permissions *perms, int n,
+                          const char *path)
 {
-    const uint32_t d = st->domid;
-    struct xs_permissions roperm[2] = {
-        { .id = 0, .perms = XS_PERM_NONE }, { .id = d, .perms = XS_PERM_READ },
-    };
-    struct xs_permissions rwperm[1] = { { .id = d, .perms = XS_PERM_NONE } };
-    struct xs_permissions noperm[1] = { { .id = 0, .perms = XS_PERM_NONE } };
+    if (b->failed)
+        return;
+    if (b->raw) {
+        xs_batch_set_perms(b->raw, path, perms, n);
+        return;
+    }
+    if (!xs_set_permissions(b->xsh, b->t, path, perms, n)) {
+        b->failed = errno ? errno : EIO;
+        b->what = "set permissions";
+    }
+}
+
+/* Paths and permissions both halves of the tree use. */
+struct tree {
+    uint32_t d;
+    struct xs_permissions roperm[2], rwperm[1], noperm[1];
     /* console 0: frontend dir and its read-only keys belong to the backend
      * domain, the guest may only read them */
-    struct xs_permissions ro_front[2] = {
-        { .id = st->console_domid, .perms = XS_PERM_NONE },
-        { .id = d, .perms = XS_PERM_READ },
-    };
-    struct xs_permissions front[2] = {
-        { .id = d, .perms = XS_PERM_NONE },
-        { .id = st->console_domid, .perms = XS_PERM_READ },
-    };
-    char dom[64], vm[64], lx[64], us[37], num[32], path[256];
+    struct xs_permissions ro_front[2], front[2];
+    char dom[64], vm[64], lx[64], us[37];
     char fe[96], be[128];
-    const int ro_inherit = st->console_domid == 0;
+    int ro_inherit;     /* ro_front equals roperm: dom0 serves the console */
+};
+
+static void tree_init(struct tree *t, const struct pv_dom_params *p,
+                      const struct pv_dom_xs_state *st)
+{
+    const uint32_t d = st->domid;
+
+    memset(t, 0, sizeof(*t));
+    t->d = d;
+    t->roperm[0] = (struct xs_permissions){ .id = 0, .perms = XS_PERM_NONE };
+    t->roperm[1] = (struct xs_permissions){ .id = d, .perms = XS_PERM_READ };
+    t->rwperm[0] = (struct xs_permissions){ .id = d, .perms = XS_PERM_NONE };
+    t->noperm[0] = (struct xs_permissions){ .id = 0, .perms = XS_PERM_NONE };
+    t->ro_front[0] = (struct xs_permissions){ .id = st->console_domid,
+                                              .perms = XS_PERM_NONE };
+    t->ro_front[1] = (struct xs_permissions){ .id = d, .perms = XS_PERM_READ };
+    t->front[0] = (struct xs_permissions){ .id = d, .perms = XS_PERM_NONE };
+    t->front[1] = (struct xs_permissions){ .id = st->console_domid,
+                                           .perms = XS_PERM_READ };
+    t->ro_inherit = st->console_domid == 0;
+    pv_uuid_format(p->uuid, t->us);
+    snprintf(t->dom, sizeof(t->dom), "/local/domain/%u", d);
+    snprintf(t->vm, sizeof(t->vm), "/vm/%s", t->us);
+    snprintf(t->lx, sizeof(t->lx), "/libxl/%u", d);
+    snprintf(t->fe, sizeof(t->fe), "%s/console", t->dom);
+    snprintf(t->be, sizeof(t->be), "/local/domain/%u/backend/console/%u/0",
+             st->console_domid, d);
+}
+
+/* /local/domain/D: libxl__domain_make's part, libxl__build_post's and the
+ * console frontend.  A node created by mkdir or write inherits its
+ * parent's permissions, so where libxl makes several sibling directories
+ * and gives each the same permissions (mkdir, set, mkdir, set, ...), the
+ * parent's permissions are set to those once, the siblings are made, and
+ * the parent's own are set back: the same nodes with the same
+ * permissions in fewer requests.  Every request costs xenstored about
+ * half a millisecond under TCG. */
+static void write_dom_tree(struct xsb *b, const struct pv_dom_params *p,
+                           const struct pv_dom_xs_state *st,
+                           const struct tree *tr)
+{
+    static const char *const dom_rw[] = {
+        "data", "drivers", "feature", "attr", "error",
+    };
+    static const char *const control_rw[] = {
+        "shutdown", "feature-poweroff", "feature-reboot", "feature-suspend",
+        "sysrq",
+    };
+    struct tree t = *tr;    /* the xs_permissions arrays must be writable */
+    char num[32], path[256];
     unsigned i;
 
-    pv_uuid_format(p->uuid, us);
-    snprintf(dom, sizeof(dom), "/local/domain/%u", d);
-    snprintf(vm, sizeof(vm), "/vm/%s", us);
-    snprintf(lx, sizeof(lx), "/libxl/%u", d);
-
     /* libxl__domain_make: start from a clean slate for this domid */
-    xsb_rm(b, dom);
-    xsb_mknod(b, roperm, 2, "%s", dom);
-    xsb_rm(b, vm);
-    xsb_mknod(b, roperm, 2, "%s", vm);
-    xsb_rm(b, lx);
-    xsb_mknod(b, noperm, 1, "%s", lx);
-    /* lx/device, and dom's cpu, memory, device and control directories,
-     * come into being with the first node written below them and inherit
-     * the parent's permissions, which are the ones libxl gives them: no
-     * separate mkdir/set-permissions round trips. */
-
-    xsb_write(b, vm, "%s/vm", dom);
-    xsb_write(b, p->name, "%s/name", dom);
-    xsb_write(b, p->name, "%s/name", vm);
-    xsb_mknod(b, rwperm, 1, "%s/device/suspend/event-channel", dom);
-    xsb_mknod(b, rwperm, 1, "%s/control/shutdown", dom);
-    xsb_mknod(b, rwperm, 1, "%s/control/feature-poweroff", dom);
-    xsb_mknod(b, rwperm, 1, "%s/control/feature-reboot", dom);
-    xsb_mknod(b, rwperm, 1, "%s/control/feature-suspend", dom);
-    xsb_mknod(b, rwperm, 1, "%s/control/sysrq", dom);
-    xsb_mknod(b, rwperm, 1, "%s/data", dom);
-    xsb_mknod(b, rwperm, 1, "%s/drivers", dom);
-    xsb_mknod(b, rwperm, 1, "%s/feature", dom);
-    xsb_mknod(b, rwperm, 1, "%s/attr", dom);
-    xsb_mknod(b, rwperm, 1, "%s/error", dom);
-    xsb_write(b, us, "%s/uuid", vm);
-    xsb_write(b, "1", "%s/control/platform-feature-multiprocessor-suspend", dom);
-    xsb_write(b, "1", "%s/control/platform-feature-xs_reset_watches", dom);
-    xsb_write(b, p->type == PV_DOM_PVH ? "pvh" : "pv", "%s/type", lx);
-    /* libxl records the device model flavour even when none runs */
-    xsb_write(b, "qemu_xen", "%s/dm-version", lx);
-
-    /* libxl__domain_build: /vm entries */
-    if (p->type == PV_DOM_PV) {
-        xsb_write(b, "linux", "%s/image/ostype", vm);
-        xsb_write(b, p->kernel, "%s/image/kernel", vm);
+    xsb_rm(b, t.dom);
+    xsb_mknod(b, t.rwperm, 1, "%s", t.dom);
+    for (i = 0; i < sizeof(dom_rw) / sizeof(dom_rw[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", t.dom, dom_rw[i]);
+        xsb_mknod_inherit(b, path);
     }
-    xsb_write(b, st->start_time, "%s/start_time", vm);
-    if (p->type == PV_DOM_PV) {
-        if (p->ramdisk)
-            xsb_write(b, p->ramdisk, "%s/image/ramdisk", vm);
-        if (p->cmdline)
-            xsb_write(b, p->cmdline, "%s/image/cmdline", vm);
+    /* control comes with its first key, as the guest's for now */
+    for (i = 0; i < sizeof(control_rw) / sizeof(control_rw[0]); i++) {
+        snprintf(path, sizeof(path), "%s/control/%s", t.dom, control_rw[i]);
+        xsb_mknod_inherit(b, path);
     }
+    snprintf(path, sizeof(path), "%s/control", t.dom);
+    xsb_set_perms(b, t.roperm, 2, path);
+    xsb_set_perms(b, t.roperm, 2, t.dom);
+    xsb_write(b, t.vm, "%s/vm", t.dom);
+    xsb_write(b, p->name, "%s/name", t.dom);
+    /* device and device/suspend come with it, as the domain's */
+    xsb_mknod(b, t.rwperm, 1, "%s/device/suspend/event-channel", t.dom);
+    xsb_write(b, "1", "%s/control/platform-feature-multiprocessor-suspend",
+              t.dom);
+    xsb_write(b, "1", "%s/control/platform-feature-xs_reset_watches", t.dom);
 
     /* libxl__build_post */
     snprintf(num, sizeof(num), "%llu", (unsigned long long)p->max_kb);
-    xsb_write(b, num, "%s/memory/static-max", dom);
+    xsb_write(b, num, "%s/memory/static-max", t.dom);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)p->target_kb);
-    xsb_write(b, num, "%s/memory/target", dom);
-    xsb_write(b, "0", "%s/memory/videoram", dom);
-    snprintf(num, sizeof(num), "%u", d);
-    xsb_write(b, num, "%s/domid", dom);
+    xsb_write(b, num, "%s/memory/target", t.dom);
+    xsb_write(b, "0", "%s/memory/videoram", t.dom);
+    snprintf(num, sizeof(num), "%u", t.d);
+    xsb_write(b, num, "%s/domid", t.dom);
     snprintf(num, sizeof(num), "%u", st->store_port);
-    xsb_write(b, num, "%s/store/port", dom);
+    xsb_write(b, num, "%s/store/port", t.dom);
     snprintf(num, sizeof(num), "%lu", st->store_mfn);
-    xsb_write(b, num, "%s/store/ring-ref", dom);
+    xsb_write(b, num, "%s/store/ring-ref", t.dom);
     for (i = 0; i < p->max_vcpus; i++)
         xsb_write(b, i < p->avail_vcpus ? "online" : "offline",
-                  "%s/cpu/%u/availability", dom, i);
+                  "%s/cpu/%u/availability", t.dom, i);
 
-    /* libxl__device_console_add for console 0, served by xenconsoled */
-    snprintf(fe, sizeof(fe), "%s/console", dom);
-    snprintf(be, sizeof(be), "/local/domain/%u/backend/console/%u/0",
-             st->console_domid, d);
-    snprintf(path, sizeof(path), "%s/device/console/0", lx);
-    xsb_write(b, fe, "%s/frontend", path);
-    xsb_write(b, be, "%s/backend", path);
-    /* With dom0 as console backend ro_front equals the domain directory's
-     * perms, so the frontend and its keys simply inherit them. */
-    if (ro_inherit)
-        xsb_mknod_inherit(b, fe);
+    /* libxl__device_console_add for console 0: the frontend.  With dom0 as
+     * console backend ro_front equals the domain directory's perms, so the
+     * frontend and its keys simply inherit them. */
+    if (t.ro_inherit)
+        xsb_mknod_inherit(b, t.fe);
     else
-        xsb_mknod(b, ro_front, 2, "%s", fe);
-    xsb_write(b, be, "%s/backend", fe);
+        xsb_mknod(b, t.ro_front, 2, "%s", t.fe);
+    xsb_write(b, t.be, "%s/backend", t.fe);
     snprintf(num, sizeof(num), "%u", st->console_domid);
-    snprintf(path, sizeof(path), "%s/backend-id", fe);
-    xsb_write_perms(b, front, 2, num, path);
+    snprintf(path, sizeof(path), "%s/backend-id", t.fe);
+    xsb_write_perms(b, t.front, 2, num, path);
 #define RO_FRONT(key, val) do { \
-        snprintf(path, sizeof(path), "%s/" key, fe); \
-        if (ro_inherit) \
+        snprintf(path, sizeof(path), "%s/" key, t.fe); \
+        if (t.ro_inherit) \
             xsb_write(b, (val), "%s", path); \
         else \
-            xsb_write_perms(b, ro_front, 2, (val), path); } while (0)
+            xsb_write_perms(b, t.ro_front, 2, (val), path); } while (0)
     RO_FRONT("limit", "1048576");
     RO_FRONT("type", "xenconsoled");
     RO_FRONT("output", "pty");
@@ -236,19 +256,57 @@ static void write_tree(struct xsb *b, const struct pv_dom_params *p,
     snprintf(num, sizeof(num), "%lu", st->console_mfn);
     RO_FRONT("ring-ref", num);
 #undef RO_FRONT
-    xsb_rm(b, be);
-    xsb_mknod(b, ro_front, 2, "%s", be);    /* backend perms = ro_front's */
-    xsb_write(b, fe, "%s/frontend", be);
-    snprintf(num, sizeof(num), "%u", d);
+}
+
+/* Everything outside /local/domain/D: /vm/<uuid>, /libxl/D and the
+ * console backend.  None of it shares a node with the domain's
+ * directory, so it can be a transaction of its own on a second
+ * connection, and xenstored serves both halves side by side. */
+static void write_aux_tree(struct xsb *b, const struct pv_dom_params *p,
+                           const struct pv_dom_xs_state *st,
+                           const struct tree *tr)
+{
+    struct tree t = *tr;
+    char num[32], lp[128];
+    unsigned i;
+
+    xsb_rm(b, t.vm);
+    xsb_mknod(b, t.roperm, 2, "%s", t.vm);
+    xsb_write(b, p->name, "%s/name", t.vm);
+    xsb_write(b, t.us, "%s/uuid", t.vm);
+    /* libxl__domain_build: /vm entries */
+    if (p->type == PV_DOM_PV) {
+        xsb_write(b, "linux", "%s/image/ostype", t.vm);
+        xsb_write(b, p->kernel, "%s/image/kernel", t.vm);
+    }
+    xsb_write(b, st->start_time, "%s/start_time", t.vm);
+    if (p->type == PV_DOM_PV) {
+        if (p->ramdisk)
+            xsb_write(b, p->ramdisk, "%s/image/ramdisk", t.vm);
+        if (p->cmdline)
+            xsb_write(b, p->cmdline, "%s/image/cmdline", t.vm);
+    }
+
+    /* lx/device comes into being with the console's entry below it and
+     * inherits lx's permissions, which are the ones libxl gives it. */
+    xsb_rm(b, t.lx);
+    xsb_mknod(b, t.noperm, 1, "%s", t.lx);
+    xsb_write(b, p->type == PV_DOM_PVH ? "pvh" : "pv", "%s/type", t.lx);
+    /* libxl records the device model flavour even when none runs */
+    xsb_write(b, "qemu_xen", "%s/dm-version", t.lx);
+    snprintf(lp, sizeof(lp), "%s/device/console/0", t.lx);
+    xsb_write(b, t.fe, "%s/frontend", lp);
+    xsb_write(b, t.be, "%s/backend", lp);
+
+    /* libxl__device_console_add: the backend */
+    xsb_rm(b, t.be);
+    xsb_mknod(b, t.ro_front, 2, "%s", t.be);  /* backend perms = ro_front's */
+    xsb_write(b, t.fe, "%s/frontend", t.be);
+    snprintf(num, sizeof(num), "%u", t.d);
     /* the backend keys, and libxl's private copy of them */
     for (i = 0; i < 2; i++) {
-        const char *base = i ? "" : be;
-        char lp[128];
+        const char *base = i ? lp : t.be;
 
-        if (i) {
-            snprintf(lp, sizeof(lp), "%s/device/console/0", lx);
-            base = lp;
-        }
         xsb_write(b, num, "%s/frontend-id", base);
         xsb_write(b, "1", "%s/online", base);
         xsb_write(b, "1", "%s/state", base);
@@ -256,58 +314,141 @@ static void write_tree(struct xsb *b, const struct pv_dom_params *p,
     }
 }
 
-/* The whole tree in one pipelined burst: transaction start, ~80 queued
- * requests sent together, commit.  Three waits on xenstored instead of
- * one per node. */
-static int write_tree_batched(struct xs_batch *raw,
+typedef void tree_half_fn(struct xsb *, const struct pv_dom_params *,
+                          const struct pv_dom_xs_state *, const struct tree *);
+
+/* Both halves, each in a transaction of its own on its own connection,
+ * sent before either's replies are read: xenstored serves a request of
+ * each per pass of its main loop.  A half whose commit conflicts is
+ * redone alone.  The caller destroys the domain on failure, which also
+ * removes a half that did commit. */
+static int write_tree_batched(struct xs_batch *conn[2],
                               const struct pv_dom_params *p,
                               const struct pv_dom_xs_state *st)
 {
-    struct xsb b = { .raw = raw };
-    int tries;
+    static tree_half_fn *const half[2] = { write_dom_tree, write_aux_tree };
+    struct tree t;
+    int done[2] = { 0, 0 }, err[2], tries, i, first = 0;
 
+    tree_init(&t, p, st);
     for (tries = 0; tries < 50; tries++) {
-        if (xs_batch_tx_start(raw)) {
-            PV_ERR((int)st->domid, "xenstore transaction start failed: %s",
-                   strerror(errno));
-            return -1;
-        }
-        write_tree(&b, p, st);
-        if (xs_batch_flush(raw, NULL, NULL)) {
-            int e = errno;
+        int fail = 0;
 
-            xs_batch_tx_end(raw, 1);
-            errno = e;
-            PV_ERR((int)st->domid, "xenstore write failed: %s", strerror(e));
+        for (i = 0; i < 2; i++) {
+            err[i] = 0;
+            if (done[i])
+                continue;
+            xs_batch_queue_tx_start(conn[i]);
+            xs_batch_send(conn[i]);
+        }
+        for (i = 0; i < 2; i++)
+            if (!done[i] && xs_batch_collect_tx_start(conn[i])) {
+                first = first ? first : errno;
+                PV_ERR((int)st->domid, "xenstore transaction start failed: %s",
+                       strerror(errno));
+                fail = 1;
+            }
+        if (fail)
+            goto abort;
+        for (i = 0; i < 2; i++) {
+            struct xsb b = { .raw = conn[i] };
+
+            if (done[i])
+                continue;
+            half[i](&b, p, st, &t);
+            xs_batch_send(conn[i]);
+        }
+        for (i = 0; i < 2; i++)
+            if (!done[i] && xs_batch_collect(conn[i], NULL, NULL)) {
+                first = first ? first : errno;
+                PV_ERR((int)st->domid, "xenstore write failed: %s",
+                       strerror(errno));
+                fail = 1;
+            }
+        if (fail)
+            goto abort;
+        for (i = 0; i < 2; i++) {
+            if (done[i])
+                continue;
+            xs_batch_queue_tx_end(conn[i], 0);
+            xs_batch_send(conn[i]);
+        }
+        for (i = 0; i < 2; i++) {
+            if (done[i])
+                continue;
+            if (xs_batch_collect(conn[i], NULL, NULL) == 0)
+                done[i] = 1;
+            else if ((err[i] = errno) != EAGAIN)
+                fail = 1;
+        }
+        if (fail) {
+            for (i = 0; i < 2; i++)
+                if (err[i] && err[i] != EAGAIN)
+                    PV_ERR((int)st->domid,
+                           "xenstore transaction commit failed: %s",
+                           strerror(err[i]));
+            errno = err[0] && err[0] != EAGAIN ? err[0] : err[1];
             return -1;
         }
-        if (xs_batch_tx_end(raw, 0) == 0)
+        if (done[0] && done[1])
             return 0;
-        if (errno != EAGAIN) {
-            PV_ERR((int)st->domid, "xenstore transaction commit failed: %s",
-                   strerror(errno));
-            return -1;
-        }
     }
     PV_ERR((int)st->domid, "xenstore transaction kept conflicting");
     errno = EAGAIN;
     return -1;
+
+abort:
+    /* whichever transactions did start are ended without effect */
+    for (i = 0; i < 2; i++)
+        if (!done[i] && conn[i]->tx)
+            xs_batch_tx_end(conn[i], 1);
+    errno = first ? first : EIO;
+    return -1;
+}
+
+void pv_dom_xs_conns_close(struct pv_dom_xs_conns *conns)
+{
+    int i;
+
+    for (i = 0; i < conns->n; i++)
+        xs_batch_close(&conns->c[i]);
+    conns->n = 0;
+}
+
+static int conns_open(struct pv_dom_xs_conns *conns)
+{
+    if (conns->n == 2)
+        return 0;
+    pv_dom_xs_conns_close(conns);
+    if (xs_batch_open(&conns->c[0]))
+        return -1;
+    if (xs_batch_open(&conns->c[1])) {
+        xs_batch_close(&conns->c[0]);
+        return -1;
+    }
+    conns->n = 2;
+    return 0;
 }
 
 int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
                     const struct pv_dom_xs_state *st)
 {
+    struct pv_dom_xs_conns own = { .n = 0 };
+    struct pv_dom_xs_conns *conns = st->conns ? st->conns : &own;
     struct xsb b = { .xsh = xsh };
-    struct xs_batch raw;
+    struct tree t;
     int tries;
 
-    if (xs_batch_open(&raw) == 0) {
-        int r = write_tree_batched(&raw, p, st);
+    if (conns_open(conns) == 0) {
+        struct xs_batch *c[2] = { &conns->c[0], &conns->c[1] };
+        int r = write_tree_batched(c, p, st), e = errno;
 
-        xs_batch_close(&raw);
+        pv_dom_xs_conns_close(&own);
+        errno = e;
         return r;
     }
 
+    tree_init(&t, p, st);
     for (tries = 0; tries < 50; tries++) {
         b.t = xs_transaction_start(xsh);
         b.failed = 0;
@@ -316,7 +457,8 @@ int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
                    strerror(errno));
             return -1;
         }
-        write_tree(&b, p, st);
+        write_dom_tree(&b, p, st, &t);
+        write_aux_tree(&b, p, st, &t);
         if (b.failed) {
             xs_transaction_end(xsh, b.t, true);
             errno = b.failed;
@@ -398,41 +540,51 @@ static uint32_t tool_domid(struct xs_handle *xsh, const char *path)
 }
 
 int pv_dom_xs_precheck(struct xs_handle *xsh, const char *name,
-                       uint32_t *store_domid, uint32_t *console_domid)
+                       uint32_t *store_domid, uint32_t *console_domid,
+                       struct pv_dom_xs_conns *conns)
 {
-    struct xs_batch raw;
-    char **rep = NULL, **names = NULL;
-    unsigned n = 0, got = 0, i;
+    struct pv_dom_xs_conns own = { .n = 0 };
+    char **rep = NULL, **names[2] = { NULL, NULL };
+    unsigned n = 0, got[2] = { 0, 0 }, i, k = 0;
     const char *d;
-    int taken = 0;
+    int taken = 0, c, fail = 0;
 
-    if (xs_batch_open(&raw))
+    if (!conns)
+        conns = &own;
+    if (conns_open(conns))
         goto fallback;
-    xs_batch_directory(&raw, "/local/domain");
-    xs_batch_read(&raw, "/tool/xenstored/domid");
-    xs_batch_read(&raw, "/tool/xenconsoled/domid");
-    if (xs_batch_flush(&raw, &rep, &n) || n != 3)
+    xs_batch_directory(&conns->c[0], "/local/domain");
+    xs_batch_read(&conns->c[0], "/tool/xenstored/domid");
+    xs_batch_read(&conns->c[0], "/tool/xenconsoled/domid");
+    if (xs_batch_flush(&conns->c[0], &rep, &n) || n != 3)
         goto fallback_close;    /* e.g. E2BIG: a list too long for one reply */
     for (d = rep[0]; d && *d; d += strlen(d) + 1) {
         char path[64];
 
         snprintf(path, sizeof(path), "/local/domain/%s/name", d);
-        xs_batch_read(&raw, path);
+        xs_batch_read(&conns->c[k++ & 1], path);
     }
-    if (xs_batch_flush(&raw, &names, &got))
+    for (c = 0; c < 2; c++)
+        xs_batch_send(&conns->c[c]);
+    for (c = 0; c < 2; c++)
+        if (xs_batch_collect(&conns->c[c], &names[c], &got[c]))
+            fail = 1;
+    for (c = 0; c < 2; c++) {
+        for (i = 0; i < got[c]; i++) {
+            if (names[c][i] && !strcmp(names[c][i], name))
+                taken = 1;
+            free(names[c][i]);
+        }
+        free(names[c]);
+    }
+    if (fail)
         goto fallback_close;
-    for (i = 0; i < got; i++) {
-        if (names[i] && !strcmp(names[i], name))
-            taken = 1;
-        free(names[i]);
-    }
-    free(names);
     *store_domid = rep[1] ? (uint32_t)strtoul(rep[1], NULL, 10) : 0;
     *console_domid = rep[2] ? (uint32_t)strtoul(rep[2], NULL, 10) : 0;
     for (i = 0; i < n; i++)
         free(rep[i]);
     free(rep);
-    xs_batch_close(&raw);
+    pv_dom_xs_conns_close(&own);
     return taken;
 
 fallback_close:
@@ -441,7 +593,7 @@ fallback_close:
             free(rep[i]);
         free(rep);
     }
-    xs_batch_close(&raw);
+    pv_dom_xs_conns_close(conns);
 fallback:
     *store_domid = tool_domid(xsh, "/tool/xenstored/domid");
     *console_domid = tool_domid(xsh, "/tool/xenconsoled/domid");

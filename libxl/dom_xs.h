@@ -3,8 +3,20 @@
 #define PV_DOM_XS_H
 
 #include "libxl/dom.h"
+#include "libxl/xs_batch.h"
 
 #include <xenstore.h>
+
+/* The xenstored connections one create keeps from its name check to its
+ * tree: two, because xenstored serves one request per connection in each
+ * pass of its main loop.  n is 0 without xenstored's socket (libxenstore
+ * is used then). */
+struct pv_dom_xs_conns {
+    struct xs_batch c[2];
+    int n;
+};
+
+void pv_dom_xs_conns_close(struct pv_dom_xs_conns *conns);
 
 struct pv_dom_xs_state {
     uint32_t domid;
@@ -12,6 +24,7 @@ struct pv_dom_xs_state {
     unsigned long store_mfn, console_mfn;
     uint32_t store_domid, console_domid;
     char start_time[32];
+    struct pv_dom_xs_conns *conns;  /* NULL: open and close our own */
 };
 
 /* Write everything libxl writes for a PV domain without devices (domain
@@ -22,11 +35,13 @@ int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
 
 /* Before a create: 1 if a domain is named NAME, else 0 with the domids of
  * xenstored's and xenconsoled's domains (/tool/.../domid, 0 if unset) in
- * *STORE_DOMID and *CONSOLE_DOMID.  Two pipelined bursts on one connection
- * (the domain list with both ids, then every name) where libxenstore
- * would take a round trip per node. */
+ * *STORE_DOMID and *CONSOLE_DOMID.  Two pipelined bursts (the domain list
+ * with both ids, then every name, split over CONNS's two connections)
+ * where libxenstore would take a round trip per node.  CONNS is opened
+ * here and left open for pv_dom_xs_write; the caller closes it. */
 int pv_dom_xs_precheck(struct xs_handle *xsh, const char *name,
-                       uint32_t *store_domid, uint32_t *console_domid);
+                       uint32_t *store_domid, uint32_t *console_domid,
+                       struct pv_dom_xs_conns *conns);
 
 /* True if some domain other than SKIP is named NAME (xenstore's view). */
 int pv_dom_xs_name_taken(struct xs_handle *xsh, const char *name,

@@ -191,22 +191,16 @@ int xs_batch_call(struct xs_batch *b, uint32_t type, uint32_t tx,
 
 int xs_batch_tx_start(struct xs_batch *b)
 {
-    char *id = NULL;
-
-    if (xs_batch_call(b, XS_TRANSACTION_START, 0, "", 1, &id, NULL))
+    xs_batch_queue_tx_start(b);
+    if (xs_batch_send(b))
         return -1;
-    b->tx = (uint32_t)strtoul(id, NULL, 10);
-    free(id);
-    return 0;
+    return xs_batch_collect_tx_start(b);
 }
 
 int xs_batch_tx_end(struct xs_batch *b, int abort)
 {
-    uint32_t tx = b->tx;
-
-    b->tx = 0;
-    return xs_batch_call(b, XS_TRANSACTION_END, tx, abort ? "F" : "T", 2,
-                         NULL, NULL);
+    xs_batch_queue_tx_end(b, abort);
+    return xs_batch_flush(b, NULL, NULL);
 }
 
 /* Append one request of TYPE with PAYLOAD (LEN bytes). */
@@ -259,6 +253,43 @@ static void queue_path(struct xs_batch *b, uint32_t type, int tolerant,
                        const char *path)
 {
     queue(b, type, tolerant, path, strlen(path) + 1);
+}
+
+void xs_batch_queue_tx_start(struct xs_batch *b)
+{
+    b->tx = 0;
+    queue(b, XS_TRANSACTION_START, 0, "", 1);
+}
+
+int xs_batch_collect_tx_start(struct xs_batch *b)
+{
+    char **rep = NULL;
+    unsigned n = 0;
+    int ok;
+
+    if (xs_batch_collect(b, &rep, &n))
+        return -1;
+    ok = n == 1 && rep[0] && *rep[0];
+    if (ok)
+        b->tx = (uint32_t)strtoul(rep[0], NULL, 10);
+    if (rep) {
+        unsigned i;
+
+        for (i = 0; i < n; i++)
+            free(rep[i]);
+        free(rep);
+    }
+    if (!ok) {
+        errno = EPROTO;
+        return -1;
+    }
+    return 0;
+}
+
+void xs_batch_queue_tx_end(struct xs_batch *b, int abort)
+{
+    queue(b, XS_TRANSACTION_END, 0, abort ? "F" : "T", 2);
+    b->tx = 0;
 }
 
 void xs_batch_write(struct xs_batch *b, const char *path, const char *val)
@@ -325,9 +356,41 @@ void xs_batch_set_perms(struct xs_batch *b, const char *path,
     queue(b, XS_SET_PERMS, 0, buf, off);
 }
 
-int xs_batch_flush(struct xs_batch *b, char ***replies, unsigned *n_out)
+int xs_batch_send(struct xs_batch *b)
 {
-    unsigned i, n = b->n_queued;
+    int e = 0;
+
+    if (b->n_sent) {
+        /* The replies of the last send are unread: a caller's mistake.
+         * Drop the new requests and leave those replies to the collect
+         * that is due, so the connection stays in step. */
+        b->out_len = 0;
+        b->n_queued = 0;
+        b->oom = 0;
+        errno = EBUSY;
+        return -1;
+    }
+    if (b->oom)
+        e = ENOMEM;
+    else if (b->out_len > BATCH_MAX_BYTES)
+        e = E2BIG;
+    else if (write_all(b->fd, b->out, b->out_len))
+        e = errno;
+    b->n_sent = e ? 0 : b->n_queued;
+    b->send_err = e;
+    b->out_len = 0;
+    b->n_queued = 0;
+    b->oom = 0;
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+int xs_batch_collect(struct xs_batch *b, char ***replies, unsigned *n_out)
+{
+    unsigned i, n = b->n_sent;
     char **rep = NULL;
     int first_err = 0, io_err = 0;
 
@@ -335,20 +398,16 @@ int xs_batch_flush(struct xs_batch *b, char ***replies, unsigned *n_out)
         *replies = NULL;
     if (n_out)
         *n_out = 0;
-    if (b->oom) {
-        errno = ENOMEM;
-        goto fail_reset;
+    b->n_sent = 0;
+    if (b->send_err) {
+        errno = b->send_err;
+        b->send_err = 0;
+        return -1;
     }
-    if (b->out_len > BATCH_MAX_BYTES) {
-        errno = E2BIG;
-        goto fail_reset;
-    }
-    if (replies && !(rep = calloc(n ? n : 1, sizeof(*rep)))) {
-        errno = ENOMEM;
-        goto fail_reset;
-    }
-    if (write_all(b->fd, b->out, b->out_len))
-        io_err = errno;
+    /* Without room for the payloads the replies are still read, so the
+     * connection stays in step. */
+    if (replies && !(rep = calloc(n ? n : 1, sizeof(*rep))))
+        first_err = ENOMEM;
     for (i = 0; i < n && !io_err; i++) {
         int r = read_reply(b, rep ? &rep[i] : NULL, NULL);
 
@@ -359,27 +418,33 @@ int xs_batch_flush(struct xs_batch *b, char ***replies, unsigned *n_out)
             first_err = errno;
         }
     }
-    b->out_len = 0;
-    b->n_queued = 0;
-    if (io_err || first_err) {
+    if (io_err || first_err || !replies) {
         if (rep) {
             for (i = 0; i < n; i++)
                 free(rep[i]);
             free(rep);
         }
-        errno = io_err ? io_err : first_err;
+        if (io_err || first_err) {
+            errno = io_err ? io_err : first_err;
+            return -1;
+        }
+        return 0;
+    }
+    *replies = rep;
+    *n_out = n;
+    return 0;
+}
+
+int xs_batch_flush(struct xs_batch *b, char ***replies, unsigned *n_out)
+{
+    if (xs_batch_send(b)) {
+        int e = errno;
+
+        xs_batch_collect(b, replies, n_out);   /* clears the error */
+        errno = e;
         return -1;
     }
-    if (replies) {
-        *replies = rep;
-        *n_out = n;
-    }
-    return 0;
-
-fail_reset:
-    b->out_len = 0;
-    b->n_queued = 0;
-    return -1;
+    return xs_batch_collect(b, replies, n_out);
 }
 
 int xs_batch_open_watch(struct xs_batch *b)

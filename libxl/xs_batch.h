@@ -19,6 +19,8 @@ struct xs_batch {
     char *out;              /* queued requests */
     size_t out_len, out_cap;
     unsigned n_queued;
+    unsigned n_sent;        /* sent, replies not yet collected */
+    int send_err;           /* why the last send failed, for collect */
     unsigned char *tolerate;    /* per queued request: ENOENT is fine */
     unsigned tol_cap;
     int oom;
@@ -40,6 +42,11 @@ int xs_batch_call(struct xs_batch *b, uint32_t type, uint32_t tx,
 int xs_batch_tx_start(struct xs_batch *b);
 /* Commit (or abort); -1 with errno EAGAIN when the commit conflicted. */
 int xs_batch_tx_end(struct xs_batch *b, int abort);
+/* The same in two halves, to start or end transactions on several
+ * connections with one wait: queue on each, send each, collect each. */
+void xs_batch_queue_tx_start(struct xs_batch *b);
+int xs_batch_collect_tx_start(struct xs_batch *b);
+void xs_batch_queue_tx_end(struct xs_batch *b, int abort);
 
 /* Queue requests in the current transaction (nothing is sent yet). */
 void xs_batch_write(struct xs_batch *b, const char *path, const char *val);
@@ -57,6 +64,14 @@ void xs_batch_directory(struct xs_batch *b, const char *path);
  * If REPLIES is not NULL it receives the N payloads (malloc'd, NULL for
  * errors), in queue order; the caller frees them and the array. */
 int xs_batch_flush(struct xs_batch *b, char ***replies, unsigned *n);
+
+/* xs_batch_flush in two halves.  xenstored serves one request per
+ * connection in each pass of its main loop, so requests sent on two
+ * connections before either's replies are collected take about half the
+ * passes.  Queue nothing between a send and its collect.  A failed send
+ * is reported again (and cleared) by the collect. */
+int xs_batch_send(struct xs_batch *b);
+int xs_batch_collect(struct xs_batch *b, char ***replies, unsigned *n);
 
 /* Watches on a connection of their own.  xl links libxenstore statically
  * and Xen builds libxenstore.a without its reader thread, so a poll() on

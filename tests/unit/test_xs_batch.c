@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,136 @@ static void watch_events_wake_the_waiter_and_timeouts_expire(void **state)
     xs_batch_close(&b);
 }
 
+/* Serves connection A and connection B, but answers neither before it has
+ * read every request of both: a client that waited for A's replies before
+ * sending B's requests would stall it, and it reports that as a miss. */
+struct pair_fake {
+    int fd[2];
+    int n[2];
+    int missed;     /* B's requests did not come while A waited */
+    uint32_t tx_seen[2];
+};
+
+static int read_req(int fd, struct seen *s, int timeout_ms)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+    if (poll(&pfd, 1, timeout_ms) != 1)
+        return -1;
+    if (read(fd, &s->h, sizeof(s->h)) != sizeof(s->h) ||
+        s->h.len >= sizeof(s->body) ||
+        read(fd, s->body, s->h.len) != (ssize_t)s->h.len)
+        return -1;
+    return 0;
+}
+
+static void answer(int fd, const struct xsd_sockmsg *req, const char *reply)
+{
+    struct xsd_sockmsg r = { .type = req->type, .req_id = req->req_id,
+                             .tx_id = req->tx_id,
+                             .len = (uint32_t)strlen(reply) + 1 };
+
+    if (write(fd, &r, sizeof(r)) < 0 || write(fd, reply, r.len) < 0)
+        return;
+}
+
+static void *fake_pair_xenstored(void *arg)
+{
+    struct pair_fake *f = arg;
+    struct seen req[2][8];
+    int c, i;
+
+    for (c = 0; c < 2; c++)
+        for (i = 0; i < f->n[c]; i++)
+            if (read_req(f->fd[c], &req[c][i], 2000)) {
+                /* hang up, so the client's collect fails, not hangs */
+                f->missed = 1;
+                shutdown(f->fd[0], SHUT_RDWR);
+                shutdown(f->fd[1], SHUT_RDWR);
+                return NULL;
+            }
+    for (c = 0; c < 2; c++)
+        for (i = 0; i < f->n[c]; i++) {
+            const char *reply = "OK";
+
+            f->tx_seen[c] = req[c][i].h.tx_id;
+            if (req[c][i].h.type == XS_TRANSACTION_START)
+                reply = c ? "12" : "11";
+            answer(f->fd[c], &req[c][i].h, reply);
+        }
+    return NULL;
+}
+
+static void two_connections_are_both_sent_before_either_is_collected(void **st)
+{
+    struct xs_batch a, b;
+    struct pair_fake f = { .n = { 1, 1 } };
+    int sa[2], sb[2];
+    pthread_t th;
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sa), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sb), 0);
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    a.fd = sa[0];
+    b.fd = sb[0];
+    f.fd[0] = sa[1];
+    f.fd[1] = sb[1];
+
+    /* the transactions start with one wait */
+    assert_int_equal(pthread_create(&th, NULL, fake_pair_xenstored, &f), 0);
+    xs_batch_queue_tx_start(&a);
+    xs_batch_queue_tx_start(&b);
+    assert_int_equal(xs_batch_send(&a), 0);
+    assert_int_equal(xs_batch_send(&b), 0);
+    assert_int_equal(xs_batch_collect_tx_start(&a), 0);
+    assert_int_equal(xs_batch_collect_tx_start(&b), 0);
+    pthread_join(th, NULL);
+    assert_false(f.missed);
+    assert_int_equal(a.tx, 11);
+    assert_int_equal(b.tx, 12);
+
+    /* requests carry their own connection's transaction */
+    f.n[0] = 2;
+    f.n[1] = 1;
+    assert_int_equal(pthread_create(&th, NULL, fake_pair_xenstored, &f), 0);
+    xs_batch_write(&a, "/a/1", "x");
+    xs_batch_write(&a, "/a/2", "y");
+    xs_batch_write(&b, "/b/1", "z");
+    assert_int_equal(xs_batch_send(&a), 0);
+    assert_int_equal(xs_batch_send(&b), 0);
+    /* a second send before the collect is refused and changes nothing */
+    xs_batch_write(&a, "/a/3", "w");
+    assert_int_equal(xs_batch_send(&a), -1);
+    assert_int_equal(errno, EBUSY);
+    assert_int_equal(xs_batch_collect(&a, NULL, NULL), 0);
+    assert_int_equal(xs_batch_collect(&b, NULL, NULL), 0);
+    pthread_join(th, NULL);
+    assert_false(f.missed);
+    assert_int_equal(f.tx_seen[0], 11);
+    assert_int_equal(f.tx_seen[1], 12);
+
+    /* commits: the tx id goes on the end request, then is forgotten */
+    f.n[0] = f.n[1] = 1;
+    assert_int_equal(pthread_create(&th, NULL, fake_pair_xenstored, &f), 0);
+    xs_batch_queue_tx_end(&a, 0);
+    xs_batch_queue_tx_end(&b, 1);
+    assert_int_equal(a.tx, 0);
+    assert_int_equal(xs_batch_send(&a), 0);
+    assert_int_equal(xs_batch_send(&b), 0);
+    assert_int_equal(xs_batch_collect(&a, NULL, NULL), 0);
+    assert_int_equal(xs_batch_collect(&b, NULL, NULL), 0);
+    pthread_join(th, NULL);
+    assert_false(f.missed);
+    assert_int_equal(f.tx_seen[0], 11);
+    assert_int_equal(f.tx_seen[1], 12);
+
+    close(sa[1]);
+    close(sb[1]);
+    xs_batch_close(&a);
+    xs_batch_close(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +425,7 @@ int main(void)
         cmocka_unit_test(a_refused_write_fails_the_flush),
         cmocka_unit_test(replies_are_parsed_whatever_the_segmentation),
         cmocka_unit_test(watch_events_wake_the_waiter_and_timeouts_expire),
+        cmocka_unit_test(two_connections_are_both_sent_before_either_is_collected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
