@@ -7,6 +7,7 @@
 #include "libxl/dom.h"
 #include "libxl/dom_sched.h"
 #include "libxl/dom_xs.h"
+#include "libxl/late_spawn.h"
 #include "libxl/log.h"
 
 #include <errno.h>
@@ -241,90 +242,70 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
     return rc;
 }
 
-/* Keep every descriptor but KEEP closed from 3 up: the monitor must not
- * hold the creator's host lock, pipes or terminal. */
-static void close_fds_but(int keep)
-{
-    int fd, maxfd;
+struct monitor_start {
+    uint32_t domid;
+    struct pv_dom_params p;
+};
 
-    if ((keep == 3 || close_range(3, keep - 1, 0) == 0) &&
-        close_range(keep + 1, ~0U, 0) == 0)
-        return;
-    maxfd = (int)sysconf(_SC_OPEN_MAX);
-    for (fd = 3; fd < maxfd && fd < 4096; fd++)
-        if (fd != keep)
+/* Runs once `xl create` has exited (or exec'd the console): the
+ * output goes to the log from then on, so a caller reading xl's stdout
+ * sees EOF a moment after xl exits. */
+static int monitor_main(void *arg)
+{
+    struct monitor_start *ms = arg;
+    char logpath[512];
+    int fd;
+
+    mkdir(XEN_LOG_DIR, 0755);
+    snprintf(logpath, sizeof(logpath), XEN_LOG_DIR "/xl-%s.log", ms->p.name);
+    fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0)
+        fd = open("/dev/null", O_WRONLY);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (fd > 2)
+        close(fd);
+    fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        if (fd > 0)
             close(fd);
+    }
+    /* not the creator's host lock, pipes or terminal */
+    if (close_range(3, ~0U, 0) < 0) {
+        int maxfd = (int)sysconf(_SC_OPEN_MAX);
+
+        for (fd = 3; fd < maxfd && fd < 4096; fd++)
+            close(fd);
+    }
+    pv_log_set_fd(2);
+    if (chdir("/") < 0)
+        return 1;
+    return pv_monitor_run(&ms->p, ms->domid) ? 1 : 0;
 }
 
-/* One fork, no wait: the monitor redirects its output at once (so a caller
- * reading xl's stdout sees EOF when xl exits) and does the rest of its
- * set-up - params, hypervisor and xenstore handles, the watch - only when
- * the gate pipe reads EOF, i.e. once `xl create` has exited or exec'd the
- * console.  The command the user waits for pays neither a second fork, nor
- * a wait for an intermediate child, nor the monitor's set-up on the same
- * CPU.  No shutdown is missed: pv_dom_wait sets its watch and then looks
- * at the domain's state, and a shut-down domain stays so until someone
- * acts on it. */
+/* The monitor shares xl's memory instead of copying it (late_spawn.h):
+ * the command the user waits for pays neither a fork's page-table copy,
+ * nor a wait for an intermediate child, nor the monitor's set-up on the
+ * same CPU.  No shutdown is missed: pv_dom_wait sets its watch and then
+ * looks at the domain's state, and a shut-down domain stays so until
+ * someone acts on it. */
 int pv_monitor_spawn(const struct pv_dom_params *src, uint32_t domid)
 {
-    int gate[2];
-    pid_t pid;
+    struct monitor_start *ms = calloc(1, sizeof(*ms));
 
-    if (pipe2(gate, O_CLOEXEC) < 0) {
+    if (!ms || pv_dom_params_copy(&ms->p, src)) {
+        PV_ERR((int)domid, "cannot start the domain monitor: out of memory");
+        free(ms);
+        return -1;
+    }
+    ms->domid = domid;
+    if (pv_late_spawn(monitor_main, ms) < 0) {
         PV_ERR((int)domid, "cannot start the domain monitor: %s",
                strerror(errno));
+        pv_dom_params_dispose(&ms->p);
+        free(ms);
         return -1;
     }
-    pid = fork();
-    if (pid < 0) {
-        PV_ERR((int)domid, "cannot fork the domain monitor: %s",
-               strerror(errno));
-        close(gate[0]);
-        close(gate[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        struct pv_dom_params p;
-        char logpath[512], c;
-        int fd;
-
-        close(gate[1]);
-        if (gate[0] < 3) {  /* xl started with stdio closed */
-            fd = fcntl(gate[0], F_DUPFD_CLOEXEC, 3);
-            if (fd < 0)
-                _exit(1);
-            close(gate[0]);
-            gate[0] = fd;
-        }
-        setsid();   /* re-parented to init when xl exits, no terminal */
-        signal(SIGHUP, SIG_IGN);
-        mkdir(XEN_LOG_DIR, 0755);
-        snprintf(logpath, sizeof(logpath), XEN_LOG_DIR "/xl-%s.log", src->name);
-        fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd < 0)
-            fd = open("/dev/null", O_WRONLY);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        if (fd > 2)
-            close(fd);
-        fd = open("/dev/null", O_RDONLY);
-        if (fd >= 0) {
-            dup2(fd, 0);
-            if (fd > 0)
-                close(fd);
-        }
-        close_fds_but(gate[0]);
-        pv_log_set_fd(2);
-        while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-            ;
-        close(gate[0]);
-        if (chdir("/") < 0)
-            _exit(1);
-        if (pv_dom_params_copy(&p, src))
-            _exit(1);
-        _exit(pv_monitor_run(&p, domid) ? 1 : 0);
-    }
-    /* gate[1] stays open (close-on-exec) until this process exits */
-    close(gate[0]);
-    return 0;
+    return 0;   /* ms is the monitor's */
 }

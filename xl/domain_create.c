@@ -14,6 +14,7 @@
 #include "libxl/devices.h"
 #include "libxl/dom_sched.h"
 #include "libxl/domcfg_json.h"
+#include "libxl/late_spawn.h"
 #include "libxl/log.h"
 
 #include <errno.h>
@@ -35,6 +36,7 @@ int xl_console_exec(uint32_t domid, const char *type, int num)
         path = XENCONSOLE;
     snprintf(d, sizeof(d), "%u", domid);
     snprintf(n, sizeof(n), "%d", num);
+    pv_late_release();  /* the monitor may start once we are the console */
     execl(path, path, d, "--num", n, "--type", type, (char *)NULL);
     fprintf(stderr, "xl: cannot run %s: %s\n", path, strerror(errno));
     return 1;
