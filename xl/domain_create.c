@@ -43,9 +43,9 @@ int xl_console_exec(uint32_t domid, const char *type, int num)
 }
 
 /* Wall-clock phases of one `xl create`, for bench/create.  PVSTACK_T0 is
- * the caller's CLOCK_MONOTONIC in ns taken just before it started us (the
- * bench reads /proc/timer_list, the same clock), so the first mark, taken
- * by a constructor before main, is the cost of exec and dynamic loading.
+ * the caller's CLOCK_REALTIME in ns taken just before it started us (the
+ * bench reads bash's EPOCHREALTIME, the same clock), so the first mark,
+ * taken by a constructor before main, is the cost of exec and loading.
  * The marks are printed to stderr at exit; without PVSTACK_T0 nothing is
  * recorded. */
 #define MAX_PHASES 12
@@ -70,7 +70,7 @@ void xl_phase(const char *what)
 
     if (phase_t0_ms < 0 || n_phases >= MAX_PHASES)
         return;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_REALTIME, &ts);
     phases[n_phases].what = what;
     phases[n_phases++].ms = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6 - phase_t0_ms;
 }

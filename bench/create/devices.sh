@@ -4,6 +4,7 @@
 # Overhead = median(create -p with 1 vbd + 1 vif) - median(same guest
 # without devices), each tool with its own pair of medians; destroy after
 # each create.  The tiny PV kernel keeps the guest-independent part small.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"   # lib.sh: stamp
 N=${BENCH_RUNS:-7}
 W=/tmp/bench-dev
 mkdir -p $W
@@ -37,13 +38,13 @@ measure() {
     : > $W/c
     i=0
     while [ $i -lt $N ]; do
-        s=$(ns)
+        stamp s
         if [ "$1" = ours ]; then
             "$OURS" create -p -q "$2" >/dev/null 2>$W/err || { cat $W/err; echo "create failed"; exit 1; }
         else
             "$THEIRS" create -p -q "$2" >/dev/null 2>$W/err || { cat $W/err; echo "create failed"; exit 1; }
         fi
-        m=$(ns)
+        stamp m
         if [ "$1" = ours ]; then "$OURS" destroy bench; else "$THEIRS" destroy bench; fi || exit 1
         sleep 0.3   # let backends and hotplug scripts finish tearing down
         awk "BEGIN {print ($m - $s) / 1e6; exit}" >> $W/c

@@ -1,7 +1,11 @@
 # Shared by the bench/create sandbox jobs: the clock and the statistics.
-# busybox date has no %N; the kernel's hrtimer clock is in /proc/timer_list
-# ("now at N nsecs", third line), read in a few hundred microseconds.
-ns() { head -c 120 /proc/timer_list | awk '/^now at/ {print $3; exit}'; }
+# The jobs run under bash (each starts with bench_bash), whose
+# EPOCHREALTIME is read without a fork: `stamp VAR` sets VAR to the wall
+# clock in ns.  (A clock read through a command, as before, cost a fork
+# and an exec on both sides of every measurement, ~10 ms under a PV dom0
+# on TCG, which weighed on the faster tool's ratio.)  xl's phase marks
+# (PVSTACK_T0) use the same clock.
+stamp() { local t=${EPOCHREALTIME/./}; printf -v "$1" '%s000' "$t"; }
 median() { sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int((NR+1)/2)]}'; }
 # The fastest run: load on the shared build machine only ever adds time,
 # so the minimum shows each tool's own cost when the host let it run.

@@ -7,6 +7,7 @@
 # With a host strace (and its libunwind libraries in strace-libs/) it also
 # records a syscall trace of one create of each tool: strace-*.txt in the
 # results folder.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"   # lib.sh: stamp
 N=${BENCH_RUNS:-9}
 W=/tmp/bench-profile
 IN=/results/in
@@ -27,7 +28,7 @@ startup() {
     : > $W/s
     i=0
     while [ $i -lt $N ]; do
-        s=$(ns); "$@" >/dev/null 2>&1; e=$(ns)
+        stamp s; "$@" >/dev/null 2>&1; stamp e
         awk "BEGIN {print ($e - $s) / 1e6; exit}" >> $W/s
         i=$((i + 1))
     done
@@ -52,8 +53,8 @@ startup "debian xl -N create" $DEBIAN_XL -N create $W/tiny.cfg
 # create TOOL: one create -p + destroy, wall ms of the create
 create() {
     x=$1; shift
-    s=$(ns); PVSTACK_T0=$s "$x" "$@" create $COPTS -p -q $W/tiny.cfg 2>$W/err >/dev/null || { echo "create failed" >&2; cat $W/err >&2; }
-    e=$(ns)
+    stamp s; PVSTACK_T0=$s "$x" "$@" create $COPTS -p -q $W/tiny.cfg 2>$W/err >/dev/null || { echo "create failed" >&2; cat $W/err >&2; }
+    stamp e
     cat $W/err >> $W/steps; grep phases $W/err | sed "s|^|$(basename $x)$COPTS |" >> $W/phases
     "$x" destroy bench || echo "destroy failed"
     awk "BEGIN {print ($e - $s) / 1e6; exit}"

@@ -6,6 +6,7 @@
 # them from memory.  Ours and Debian's alternate, so a load change on the
 # host hits both alike.  Prints medians of N runs (wall clock, process start
 # to exit) and our own per-step breakdown from `xl -v`.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"   # lib.sh: stamp
 N=${BENCH_RUNS:-7}
 W=/tmp/bench-pvh
 OURS=$W/xl
@@ -36,15 +37,15 @@ vcpus = 2
 EOC
 
 one() { # TOOL CFG: create -p, destroy; appends ms to $W/TOOL.c/.d
-    s=$(ns)
+    stamp s
     if [ "$1" = ours ]; then
         "$OURS" -v create -p -q "$2" 2>> $W/steps || { echo "create failed"; exit 1; }
     else
         "$THEIRS" create -p -q "$2" >/dev/null 2>&1 || { echo "create failed"; exit 1; }
     fi
-    m=$(ns)
+    stamp m
     if [ "$1" = ours ]; then "$OURS" destroy bench; else "$THEIRS" destroy bench; fi || exit 1
-    e=$(ns)
+    stamp e
     awk "BEGIN {print ($m - $s) / 1e6; exit}" >> $W/$1.c
     awk "BEGIN {print ($e - $m) / 1e6; exit}" >> $W/$1.d
 }

@@ -6,6 +6,7 @@
 # memory, not over the 9p share.  Prints medians of N runs (wall clock,
 # process start to exit; 11 by default, the host is shared and noisy),
 # the fastest run of each, and our own per-step breakdown from `xl -v`.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"   # lib.sh: stamp
 N=${BENCH_RUNS:-11}
 OTHERS=${BENCH_OTHERS:-20}
 OURS=/tmp/bench-create/xl
@@ -37,15 +38,15 @@ EOC
 # PVSTACK_T0 makes our xl report its phases against the same clock; it
 # costs nothing measurable (an environment variable and a getenv).
 one() {
-    s=$(ns)
+    stamp s
     if [ "$1" = ours ]; then
         PVSTACK_T0=$s "$OURS" -v create -p -q "$2" 2>> $W/steps || { echo "create failed"; exit 1; }
     else
         "$THEIRS" create -p -q "$2" >/dev/null 2>&1 || { echo "create failed"; exit 1; }
     fi
-    m=$(ns)
+    stamp m
     if [ "$1" = ours ]; then "$OURS" destroy bench; else "$THEIRS" destroy bench; fi || exit 1
-    e=$(ns)
+    stamp e
     awk "BEGIN {print ($m - $s) / 1e6; exit}" >> $W/$1.c
     awk "BEGIN {print ($e - $m) / 1e6; exit}" >> $W/$1.d
 }
@@ -59,7 +60,7 @@ measure() {
         one ours "$1"; one debian "$1"
         # the floor of any command measured this way: fork+exec of a
         # static busybox applet and the two clock reads around it
-        s=$(ns); /bin/true; e=$(ns)
+        stamp s; /bin/true; stamp e
         awk "BEGIN {print ($e - $s) / 1e6; exit}" >> $W/floor
         i=$((i + 1))
     done

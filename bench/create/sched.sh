@@ -4,6 +4,7 @@
 # Overhead = median(create -p of a 2-vCPU tiny guest with cpus=, cpus_soft=,
 # cpu_weight=, cap=) - median(the same guest without them); destroy after
 # each create.  Debian's xl is the reference for both medians.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"   # lib.sh: stamp
 N=${BENCH_RUNS:-7}
 W=/tmp/bench-sched
 mkdir -p $W
@@ -33,9 +34,9 @@ EOC
 run() { # tool cfg -> ms per create
     _i=0
     while [ $_i -lt $N ]; do
-        _a=$(ns)
+        stamp _a
         $1 create -q -p $2 >/dev/null 2>&1 || { echo "create failed" >&2; exit 1; }
-        _b=$(ns)
+        stamp _b
         $1 destroy bench >/dev/null 2>&1
         echo $(( (_b - _a) / 1000 )) | awk '{printf "%.1f\n", $1 / 1000}'
         _i=$((_i + 1))

@@ -4,6 +4,7 @@
 # Rounds alternate ref/ours; each round times `xl help` (exec, dynamic
 # loading, constructors) and `xl create -p` of tinypv with one vif on a
 # bridge (destroy not timed).  Medians of BENCH_RUNS (default 21), ms.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"   # lib.sh: stamp
 N=${BENCH_RUNS:-21}
 W=/tmp/bench-xl-ref
 REF=/results/in/$(ls /results/in | grep -vx job | head -n1)
@@ -30,11 +31,11 @@ done
 i=0
 while [ $i -lt $N ]; do
     for x in ref ours; do
-        s=$(ns); $W/xl-$x help >/dev/null 2>&1; m=$(ns)
+        stamp s; $W/xl-$x help >/dev/null 2>&1; stamp m
         awk "BEGIN {print ($m - $s) / 1e6}" >> $W/help-$x
-        s=$(ns)
+        stamp s
         $W/xl-$x create -p -q $W/vif.cfg >/dev/null || { echo "$x: create failed"; exit 1; }
-        m=$(ns)
+        stamp m
         awk "BEGIN {print ($m - $s) / 1e6}" >> $W/create-$x
         $W/xl-$x destroy bench || exit 1
         sleep 0.3   # let the backend finish tearing down
