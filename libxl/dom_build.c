@@ -307,7 +307,7 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     xc_physinfo_t info;
     struct timeval tv;
     uint32_t domid = 0, poolid = 0;
-    int have_domain = 0;
+    int have_domain = 0, r;
     char *json = NULL;
     double t0 = now_ms(), t1;
 
@@ -319,12 +319,9 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
         PV_ERR(-1, "Illegal pool specified: %s", p->pool_name);
         return PV_CREATE_INVAL;
     }
-    /* also learns the xenstored and xenconsoled domains for build_pre */
-    if (pv_dom_xs_precheck(hv->xsh, p->name, &st.store_domid,
-                           &st.console_domid, &conns)) {
-        PV_ERR(-1, "Domain with name \"%s\" already exists.", p->name);
-        goto fail;
-    }
+    /* the xenstored and xenconsoled domains, for build_pre */
+    pv_dom_xs_tool_domids(hv->xsh, &conns, &st.store_domid,
+                          &st.console_domid);
     if (check_free_memory(xch, p, &info) ||
         make_domain(xch, p, &info, poolid, &domid))
         goto fail;
@@ -343,7 +340,12 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
     tm.build_ms = now_ms() - t1;
 
     t1 = now_ms();
-    if (fail_at("xenstore") || pv_dom_xs_write(hv->xsh, p, &st))
+    if (fail_at("xenstore"))
+        goto fail;
+    r = pv_dom_xs_write(hv->xsh, p, &st);
+    if (r == PV_DOM_XS_NAME_TAKEN)
+        PV_ERR((int)domid, "Domain with name \"%s\" already exists.", p->name);
+    if (r)
         goto fail;
     pv_dom_xs_conns_close(&conns);
     tm.xs_tree_ms = now_ms() - t1;

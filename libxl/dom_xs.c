@@ -317,21 +317,57 @@ static void write_aux_tree(struct xsb *b, const struct pv_dom_params *p,
 typedef void tree_half_fn(struct xsb *, const struct pv_dom_params *,
                           const struct pv_dom_xs_state *, const struct tree *);
 
+static void free_replies(char **rep, unsigned n)
+{
+    unsigned i;
+
+    if (!rep)
+        return;
+    for (i = 0; i < n; i++)
+        free(rep[i]);
+    free(rep);
+}
+
+/* Queue a read of every other domain's name (DIR is a directory reply
+ * of /local/domain). */
+static void queue_name_reads(struct xs_batch *b, const char *dir,
+                             uint32_t self)
+{
+    const char *d;
+
+    for (d = dir; d && *d; d += strlen(d) + 1) {
+        char path[64];
+
+        if (strtoul(d, NULL, 10) == self)
+            continue;   /* a stale node of a dead namesake; rm'd below */
+        snprintf(path, sizeof(path), "/local/domain/%s/name", d);
+        xs_batch_read(b, path);
+    }
+}
+
 /* Both halves, each in a transaction of its own on its own connection,
  * sent before either's replies are read: xenstored serves a request of
- * each per pass of its main loop.  A half whose commit conflicts is
- * redone alone.  The caller destroys the domain on failure, which also
- * removes a half that did commit. */
-static int write_tree_batched(struct xs_batch *conn[2],
+ * each per pass of its main loop.  libxl__domain_make checks the name
+ * after Xen made the domain, before its tree is committed; here a third
+ * connection lists the domains while the transactions start and reads
+ * their names while the halves are written, so the check costs no pass of
+ * its own, and both transactions are abandoned if the name is taken.  A
+ * half whose commit conflicts is redone alone (and the names are read
+ * again).  The caller destroys the domain on failure, which also removes
+ * a half that did commit.  Returns 0, -1, or PV_DOM_XS_NAME_TAKEN. */
+static int write_tree_batched(struct xs_batch *conn[3],
                               const struct pv_dom_params *p,
                               const struct pv_dom_xs_state *st)
 {
     static tree_half_fn *const half[2] = { write_dom_tree, write_aux_tree };
+    struct xs_batch *names_conn = conn[2];
     struct tree t;
-    int done[2] = { 0, 0 }, err[2], tries, i, first = 0;
+    int done[2] = { 0, 0 }, err[2], tries, i, first = 0, taken = 0;
 
     tree_init(&t, p, st);
     for (tries = 0; tries < 50; tries++) {
+        char **dir = NULL, **names = NULL;
+        unsigned n_dir = 0, n_names = 0;
         int fail = 0;
 
         for (i = 0; i < 2; i++) {
@@ -341,6 +377,8 @@ static int write_tree_batched(struct xs_batch *conn[2],
             xs_batch_queue_tx_start(conn[i]);
             xs_batch_send(conn[i]);
         }
+        xs_batch_directory(names_conn, "/local/domain");
+        xs_batch_send(names_conn);
         for (i = 0; i < 2; i++)
             if (!done[i] && xs_batch_collect_tx_start(conn[i])) {
                 first = first ? first : errno;
@@ -348,8 +386,16 @@ static int write_tree_batched(struct xs_batch *conn[2],
                        strerror(errno));
                 fail = 1;
             }
-        if (fail)
+        if (xs_batch_collect(names_conn, &dir, &n_dir) || n_dir != 1) {
+            first = first ? first : errno;
+            PV_ERR((int)st->domid, "cannot list the domains in xenstore: %s",
+                   strerror(errno));
+            fail = 1;
+        }
+        if (fail) {
+            free_replies(dir, n_dir);
             goto abort;
+        }
         for (i = 0; i < 2; i++) {
             struct xsb b = { .raw = conn[i] };
 
@@ -358,6 +404,9 @@ static int write_tree_batched(struct xs_batch *conn[2],
             half[i](&b, p, st, &t);
             xs_batch_send(conn[i]);
         }
+        queue_name_reads(names_conn, dir[0], t.d);
+        xs_batch_send(names_conn);
+        free_replies(dir, n_dir);
         for (i = 0; i < 2; i++)
             if (!done[i] && xs_batch_collect(conn[i], NULL, NULL)) {
                 first = first ? first : errno;
@@ -365,7 +414,17 @@ static int write_tree_batched(struct xs_batch *conn[2],
                        strerror(errno));
                 fail = 1;
             }
-        if (fail)
+        if (xs_batch_collect(names_conn, &names, &n_names)) {
+            first = first ? first : errno;
+            PV_ERR((int)st->domid, "cannot read the domains' names: %s",
+                   strerror(errno));
+            fail = 1;
+        }
+        for (i = 0; i < (int)n_names; i++)
+            if (names[i] && !strcmp(names[i], p->name))
+                taken = 1;
+        free_replies(names, n_names);
+        if (fail || taken)
             goto abort;
         for (i = 0; i < 2; i++) {
             if (done[i])
@@ -402,6 +461,8 @@ abort:
     for (i = 0; i < 2; i++)
         if (!done[i] && conn[i]->tx)
             xs_batch_tx_end(conn[i], 1);
+    if (taken)
+        return PV_DOM_XS_NAME_TAKEN;
     errno = first ? first : EIO;
     return -1;
 }
@@ -417,16 +478,18 @@ void pv_dom_xs_conns_close(struct pv_dom_xs_conns *conns)
 
 static int conns_open(struct pv_dom_xs_conns *conns)
 {
-    if (conns->n == 2)
+    const int want = sizeof(conns->c) / sizeof(conns->c[0]);
+
+    if (conns->n == want)
         return 0;
     pv_dom_xs_conns_close(conns);
-    if (xs_batch_open(&conns->c[0]))
-        return -1;
-    if (xs_batch_open(&conns->c[1])) {
-        xs_batch_close(&conns->c[0]);
-        return -1;
+    while (conns->n < want) {
+        if (xs_batch_open(&conns->c[conns->n])) {
+            pv_dom_xs_conns_close(conns);
+            return -1;
+        }
+        conns->n++;
     }
-    conns->n = 2;
     return 0;
 }
 
@@ -440,7 +503,7 @@ int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
     int tries;
 
     if (conns_open(conns) == 0) {
-        struct xs_batch *c[2] = { &conns->c[0], &conns->c[1] };
+        struct xs_batch *c[3] = { &conns->c[0], &conns->c[1], &conns->c[2] };
         int r = write_tree_batched(c, p, st), e = errno;
 
         pv_dom_xs_conns_close(&own);
@@ -448,6 +511,8 @@ int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
         return r;
     }
 
+    if (pv_dom_xs_name_taken(xsh, p->name, st->domid))
+        return PV_DOM_XS_NAME_TAKEN;
     tree_init(&t, p, st);
     for (tries = 0; tries < 50; tries++) {
         b.t = xs_transaction_start(xsh);
@@ -539,65 +604,27 @@ static uint32_t tool_domid(struct xs_handle *xsh, const char *path)
     return d;
 }
 
-int pv_dom_xs_precheck(struct xs_handle *xsh, const char *name,
-                       uint32_t *store_domid, uint32_t *console_domid,
-                       struct pv_dom_xs_conns *conns)
+void pv_dom_xs_tool_domids(struct xs_handle *xsh,
+                           struct pv_dom_xs_conns *conns,
+                           uint32_t *store_domid, uint32_t *console_domid)
 {
-    struct pv_dom_xs_conns own = { .n = 0 };
-    char **rep = NULL, **names[2] = { NULL, NULL };
-    unsigned n = 0, got[2] = { 0, 0 }, i, k = 0;
-    const char *d;
-    int taken = 0, c, fail = 0;
+    char **rep = NULL;
+    unsigned n = 0;
 
-    if (!conns)
-        conns = &own;
-    if (conns_open(conns))
-        goto fallback;
-    xs_batch_directory(&conns->c[0], "/local/domain");
-    xs_batch_read(&conns->c[0], "/tool/xenstored/domid");
-    xs_batch_read(&conns->c[0], "/tool/xenconsoled/domid");
-    if (xs_batch_flush(&conns->c[0], &rep, &n) || n != 3)
-        goto fallback_close;    /* e.g. E2BIG: a list too long for one reply */
-    for (d = rep[0]; d && *d; d += strlen(d) + 1) {
-        char path[64];
-
-        snprintf(path, sizeof(path), "/local/domain/%s/name", d);
-        xs_batch_read(&conns->c[k++ & 1], path);
-    }
-    for (c = 0; c < 2; c++)
-        xs_batch_send(&conns->c[c]);
-    for (c = 0; c < 2; c++)
-        if (xs_batch_collect(&conns->c[c], &names[c], &got[c]))
-            fail = 1;
-    for (c = 0; c < 2; c++) {
-        for (i = 0; i < got[c]; i++) {
-            if (names[c][i] && !strcmp(names[c][i], name))
-                taken = 1;
-            free(names[c][i]);
+    if (conns_open(conns) == 0) {
+        xs_batch_read(&conns->c[0], "/tool/xenstored/domid");
+        xs_batch_read(&conns->c[0], "/tool/xenconsoled/domid");
+        if (xs_batch_flush(&conns->c[0], &rep, &n) == 0 && n == 2) {
+            *store_domid = rep[0] ? (uint32_t)strtoul(rep[0], NULL, 10) : 0;
+            *console_domid = rep[1] ? (uint32_t)strtoul(rep[1], NULL, 10) : 0;
+            free_replies(rep, n);
+            return;
         }
-        free(names[c]);
+        free_replies(rep, n);
+        pv_dom_xs_conns_close(conns);   /* libxenstore from here on */
     }
-    if (fail)
-        goto fallback_close;
-    *store_domid = rep[1] ? (uint32_t)strtoul(rep[1], NULL, 10) : 0;
-    *console_domid = rep[2] ? (uint32_t)strtoul(rep[2], NULL, 10) : 0;
-    for (i = 0; i < n; i++)
-        free(rep[i]);
-    free(rep);
-    pv_dom_xs_conns_close(&own);
-    return taken;
-
-fallback_close:
-    if (rep) {
-        for (i = 0; i < n; i++)
-            free(rep[i]);
-        free(rep);
-    }
-    pv_dom_xs_conns_close(conns);
-fallback:
     *store_domid = tool_domid(xsh, "/tool/xenstored/domid");
     *console_domid = tool_domid(xsh, "/tool/xenconsoled/domid");
-    return pv_dom_xs_name_taken(xsh, name, ~0u);
 }
 
 static void rm_logged(struct xs_handle *xsh, xs_transaction_t t,

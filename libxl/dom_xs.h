@@ -7,12 +7,14 @@
 
 #include <xenstore.h>
 
-/* The xenstored connections one create keeps from its name check to its
- * tree: two, because xenstored serves one request per connection in each
- * pass of its main loop.  n is 0 without xenstored's socket (libxenstore
- * is used then). */
+/* The xenstored connections one create keeps from its first xenstore
+ * request to its tree: xenstored serves one request per connection in
+ * each pass of its main loop, and each pass costs about as much as a
+ * request (more with many domains connected), so the tree's two halves
+ * and the name check go side by side on three.  n is 0 without
+ * xenstored's socket (libxenstore is used then). */
 struct pv_dom_xs_conns {
-    struct xs_batch c[2];
+    struct xs_batch c[3];
     int n;
 };
 
@@ -28,20 +30,22 @@ struct pv_dom_xs_state {
 };
 
 /* Write everything libxl writes for a PV domain without devices (domain
- * make, build post, the primary console) in one transaction, retried on
- * EAGAIN.  Returns 0 or -1 (errno kept). */
+ * make, build post, the primary console), retried on EAGAIN, unless
+ * another domain has the name (checked where libxl checks it: after Xen
+ * made the domain, before its tree is committed).  Returns 0, -1 (errno
+ * kept) or PV_DOM_XS_NAME_TAKEN (nothing written). */
+#define PV_DOM_XS_NAME_TAKEN 1
 int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
                     const struct pv_dom_xs_state *st);
 
-/* Before a create: 1 if a domain is named NAME, else 0 with the domids of
- * xenstored's and xenconsoled's domains (/tool/.../domid, 0 if unset) in
- * *STORE_DOMID and *CONSOLE_DOMID.  Two pipelined bursts (the domain list
- * with both ids, then every name, split over CONNS's two connections)
- * where libxenstore would take a round trip per node.  CONNS is opened
- * here and left open for pv_dom_xs_write; the caller closes it. */
-int pv_dom_xs_precheck(struct xs_handle *xsh, const char *name,
-                       uint32_t *store_domid, uint32_t *console_domid,
-                       struct pv_dom_xs_conns *conns);
+/* Before a create: the domids of xenstored's and xenconsoled's domains
+ * (/tool/.../domid, 0 if unset) into *STORE_DOMID and *CONSOLE_DOMID, in
+ * one round trip on CONNS, which is opened here and left open for
+ * pv_dom_xs_write (the caller closes it; without xenstored's socket it
+ * stays closed and libxenstore is used). */
+void pv_dom_xs_tool_domids(struct xs_handle *xsh,
+                           struct pv_dom_xs_conns *conns,
+                           uint32_t *store_domid, uint32_t *console_domid);
 
 /* True if some domain other than SKIP is named NAME (xenstore's view). */
 int pv_dom_xs_name_taken(struct xs_handle *xsh, const char *name,
