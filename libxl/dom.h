@@ -56,7 +56,7 @@ struct pv_dom_params {
     char *pool_name;
     /* Affinity and scheduler params a restart applies again, as xl's
      * restart re-runs the whole create (borrowed, never freed here: the
-     * monitor is forked from the create that owns it; NULL: none). */
+     * create owns it, and the monitor its own deep copy; NULL: none). */
     const struct pv_domain_build_info *b_info;
 };
 

@@ -207,13 +207,6 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
             uint32_t nd;
 
             r = pv_dom_create(&hv, p, &nd, NULL);
-            if (r == 0 && p->b_info &&
-                pv_dom_sched_apply(&hv, nd, p->b_info)) {
-                mlog("the affinity or scheduler parameters of domain %s "
-                     "could not be applied", p->name);
-                pv_dom_destroy(&hv, nd);
-                r = -1;
-            }
             if (r == 0 && (devs.num_disks || devs.num_nics)) {
                 struct pv_dev_opts o = { .uuid = p->uuid };
 
@@ -245,6 +238,7 @@ int pv_monitor_run(struct pv_dom_params *p, uint32_t domid)
 struct monitor_start {
     uint32_t domid;
     struct pv_dom_params p;
+    struct pv_domain_build_info b_info;     /* p.b_info, when there is one */
 };
 
 /* Runs once `xl create` has exited (or exec'd the console): the
@@ -294,18 +288,32 @@ int pv_monitor_spawn(const struct pv_dom_params *src, uint32_t domid)
 {
     struct monitor_start *ms = calloc(1, sizeof(*ms));
 
+    /* Everything the monitor reads later is its own copy: xl's memory is
+     * the monitor's once xl has exited, but not what xl freed before. */
     if (!ms || pv_dom_params_copy(&ms->p, src)) {
         PV_ERR((int)domid, "cannot start the domain monitor: out of memory");
         free(ms);
         return -1;
     }
+    pv_domain_build_info_init(&ms->b_info);
+    if (src->b_info) {
+        if (pv_domain_build_info_copy(&ms->b_info, src->b_info)) {
+            PV_ERR((int)domid, "cannot start the domain monitor: out of memory");
+            goto fail;
+        }
+        ms->p.b_info = &ms->b_info;
+    }
     ms->domid = domid;
     if (pv_late_spawn(monitor_main, ms) < 0) {
         PV_ERR((int)domid, "cannot start the domain monitor: %s",
                strerror(errno));
-        pv_dom_params_dispose(&ms->p);
-        free(ms);
-        return -1;
+        goto fail;
     }
     return 0;   /* ms is the monitor's */
+
+fail:
+    pv_domain_build_info_dispose(&ms->b_info);
+    pv_dom_params_dispose(&ms->p);
+    free(ms);
+    return -1;
 }

@@ -252,6 +252,147 @@ void pv_struct_dispose(const struct pv_struct_desc *d, void *p)
     pv_struct_init(d, p);
 }
 
+/* After a shallow copy: forget what SRC owns, so DST can be filled and,
+ * on failure, disposed without touching SRC. */
+static void detach_owned(const struct pv_struct_desc *d, void *p)
+{
+    int i;
+
+    for (i = 0; i < d->n_fields; i++) {
+        const struct pv_field_desc *f = &d->fields[i];
+        char *q = (char *)p + f->off;
+
+        switch (f->kind) {
+        case PVK_STRING: case PVK_STRLIST: case PVK_KVLIST:
+        case PVK_U32ARRAY:
+            *(void **)q = NULL;
+            break;
+        case PVK_BITMAP:
+            memset(q, 0, sizeof(struct pv_bitmap));
+            break;
+        case PVK_STRUCT: case PVK_VARIANT:
+            detach_owned(f->sub, q);
+            break;
+        case PVK_ARRAY: case PVK_BITMAPARRAY:
+            *(void **)q = NULL;
+            *(int *)((char *)p + f->num_off) = 0;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static int copy_strlist(char ***dst, char *const *src)
+{
+    int n = pv_string_list_length(src), i;
+
+    if (!src)
+        return 0;
+    *dst = calloc((size_t)n + 1, sizeof(**dst));
+    if (!*dst)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (!((*dst)[i] = strdup(src[i])))
+            return -1;      /* the list stays NULL-terminated for dispose */
+    return 0;
+}
+
+/* Fill DST's owned fields (detached) from SRC's; -1 on the first failure,
+ * with everything copied so far owned by DST. */
+static int copy_owned(const struct pv_struct_desc *d, void *dst,
+                      const void *src)
+{
+    int i, j;
+
+    for (i = 0; i < d->n_fields; i++) {
+        const struct pv_field_desc *f = &d->fields[i];
+        char *q = (char *)dst + f->off;
+        const char *s = (const char *)src + f->off;
+        int n = (f->kind == PVK_ARRAY || f->kind == PVK_U32ARRAY ||
+                 f->kind == PVK_BITMAPARRAY)
+                ? *(const int *)((const char *)src + f->num_off) : 0;
+
+        switch (f->kind) {
+        case PVK_STRING:
+            if (*(char *const *)s && !(*(char **)q = strdup(*(char *const *)s)))
+                return -1;
+            break;
+        case PVK_BITMAP:
+            if (pv_bitmap_copy((struct pv_bitmap *)q,
+                               (const struct pv_bitmap *)s))
+                return -1;
+            break;
+        case PVK_STRLIST: case PVK_KVLIST:
+            if (copy_strlist((char ***)q, *(char *const *const *)s))
+                return -1;
+            break;
+        case PVK_STRUCT: case PVK_VARIANT:
+            if (copy_owned(f->sub, q, s))
+                return -1;
+            break;
+        case PVK_ARRAY: {
+            const char *from = *(char *const *)s;
+            char *to;
+
+            if (!n)
+                break;
+            to = malloc((size_t)n * f->sub->size);
+            if (!to)
+                return -1;
+            memcpy(to, from, (size_t)n * f->sub->size);
+            for (j = 0; j < n; j++)
+                detach_owned(f->sub, to + (size_t)j * f->sub->size);
+            *(char **)q = to;
+            *(int *)((char *)dst + f->num_off) = n;
+            for (j = 0; j < n; j++)
+                if (copy_owned(f->sub, to + (size_t)j * f->sub->size,
+                               from + (size_t)j * f->sub->size))
+                    return -1;
+            break;
+        }
+        case PVK_U32ARRAY:
+            if (!n)
+                break;
+            if (!(*(uint32_t **)q = malloc((size_t)n * sizeof(uint32_t))))
+                return -1;
+            memcpy(*(uint32_t **)q, *(uint32_t *const *)s,
+                   (size_t)n * sizeof(uint32_t));
+            break;
+        case PVK_BITMAPARRAY: {
+            const struct pv_bitmap *from = *(struct pv_bitmap *const *)s;
+            struct pv_bitmap *to;
+
+            if (!n)
+                break;
+            to = calloc((size_t)n, sizeof(*to));
+            if (!to)
+                return -1;
+            *(struct pv_bitmap **)q = to;
+            *(int *)((char *)dst + f->num_off) = n;
+            for (j = 0; j < n; j++)
+                if (pv_bitmap_copy(&to[j], &from[j]))
+                    return -1;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+int pv_struct_copy(const struct pv_struct_desc *d, void *dst, const void *src)
+{
+    memcpy(dst, src, d->size);
+    detach_owned(d, dst);
+    if (copy_owned(d, dst, src)) {
+        pv_struct_dispose(d, dst);
+        return -1;
+    }
+    return 0;
+}
+
 void *pv_array_append(void *arrayp, int *nump, const struct pv_struct_desc *d)
 {
     char **arr = arrayp;

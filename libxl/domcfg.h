@@ -538,12 +538,16 @@ PV_STRUCTS(PV_DECLARE_DESC_)
 void pv_struct_init(const struct pv_struct_desc *d, void *p);
 /* Free everything the struct owns, recursively; leaves it re-initialised. */
 void pv_struct_dispose(const struct pv_struct_desc *d, void *p);
+/* Deep copy into DST (uninitialised); 0, or -1 with DST left initialised. */
+int pv_struct_copy(const struct pv_struct_desc *d, void *dst, const void *src);
 
 #define PV_DECLARE_OPS_(s) \
     static inline void pv_##s##_init(struct pv_##s *p) \
     { pv_struct_init(&pv_desc_##s, p); } \
     static inline void pv_##s##_dispose(struct pv_##s *p) \
-    { pv_struct_dispose(&pv_desc_##s, p); }
+    { pv_struct_dispose(&pv_desc_##s, p); } \
+    static inline int pv_##s##_copy(struct pv_##s *d, const struct pv_##s *s_) \
+    { return pv_struct_copy(&pv_desc_##s, d, s_); }
 PV_STRUCTS(PV_DECLARE_OPS_)
 
 /* Enum <-> libxl's lower-case name ("raw", "restart", "pvh").  from_string
