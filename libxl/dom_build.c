@@ -320,8 +320,14 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
         return PV_CREATE_INVAL;
     }
     /* the xenstored and xenconsoled domains, for build_pre */
-    pv_dom_xs_tool_domids(hv->xsh, &conns, &st.store_domid,
-                          &st.console_domid);
+    if (pv_dom_xs_precheck(hv->xsh, &conns, poolid, &st.store_domid,
+                           &st.console_domid)) {
+        /* p->pool_name is NULL for Pool-0 by default: "(null)", as libxl */
+        PV_ERR(-1, "Illegal pool specified: %s",
+               p->pool_name ? p->pool_name : "(null)");
+        pv_dom_xs_conns_close(&conns);
+        return PV_CREATE_INVAL;
+    }
     if (check_free_memory(xch, p, &info) ||
         make_domain(xch, p, &info, poolid, &domid))
         goto fail;
@@ -336,6 +342,10 @@ int pv_dom_create(struct pv_hv *hv, const struct pv_dom_params *p,
              (long long)tv.tv_sec, (int)(tv.tv_usec / 10000));
     if (fail_at("build") || (p->type == PV_DOM_PVH ?
                              pvh_dom_build(xch, p, &st) : build_pv(xch, p, &st)))
+        goto fail;
+    /* libxl__build_post sets them before it writes the domain's nodes, so
+     * nobody who finds the domain in xenstore sees it without them */
+    if (p->b_info && pv_dom_sched_apply(hv, domid, p->b_info))
         goto fail;
     tm.build_ms = now_ms() - t1;
 

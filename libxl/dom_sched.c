@@ -659,12 +659,16 @@ int pv_pool_list(struct pv_hv *hv, struct pv_pool **out)
             return -1;
         }
         list = grown;
-        if (name) {
-            list[n].id = info->cpupool_id;
-            list[n].sched = (int)info->sched_id;
-            list[n].name = name;
-            n++;
+        if (!name) {
+            /* libxl_list_cpupool ends the list at a pool without a name
+             * in xenstore: pools after it are not found by name either */
+            xc_cpupool_infofree(XCH(hv), info);
+            break;
         }
+        list[n].id = info->cpupool_id;
+        list[n].sched = (int)info->sched_id;
+        list[n].name = name;
+        n++;
         xc_cpupool_infofree(XCH(hv), info);
     }
     *out = list;

@@ -604,27 +604,35 @@ static uint32_t tool_domid(struct xs_handle *xsh, const char *path)
     return d;
 }
 
-void pv_dom_xs_tool_domids(struct xs_handle *xsh,
-                           struct pv_dom_xs_conns *conns,
-                           uint32_t *store_domid, uint32_t *console_domid)
+int pv_dom_xs_precheck(struct xs_handle *xsh, struct pv_dom_xs_conns *conns,
+                       uint32_t poolid, uint32_t *store_domid,
+                       uint32_t *console_domid)
 {
-    char **rep = NULL;
+    char **rep = NULL, pool[48], *name;
     unsigned n = 0;
+    int named;
 
+    snprintf(pool, sizeof(pool), "/local/pool/%u/name", poolid);
     if (conns_open(conns) == 0) {
         xs_batch_read(&conns->c[0], "/tool/xenstored/domid");
         xs_batch_read(&conns->c[0], "/tool/xenconsoled/domid");
-        if (xs_batch_flush(&conns->c[0], &rep, &n) == 0 && n == 2) {
+        xs_batch_read(&conns->c[0], pool);
+        if (xs_batch_flush(&conns->c[0], &rep, &n) == 0 && n == 3) {
             *store_domid = rep[0] ? (uint32_t)strtoul(rep[0], NULL, 10) : 0;
             *console_domid = rep[1] ? (uint32_t)strtoul(rep[1], NULL, 10) : 0;
+            named = rep[2] != NULL;
             free_replies(rep, n);
-            return;
+            return named ? 0 : -1;
         }
         free_replies(rep, n);
         pv_dom_xs_conns_close(conns);   /* libxenstore from here on */
     }
     *store_domid = tool_domid(xsh, "/tool/xenstored/domid");
     *console_domid = tool_domid(xsh, "/tool/xenconsoled/domid");
+    name = xs_read(xsh, XBT_NULL, pool, NULL);
+    named = name != NULL;
+    free(name);
+    return named ? 0 : -1;
 }
 
 static void rm_logged(struct xs_handle *xsh, xs_transaction_t t,

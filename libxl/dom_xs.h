@@ -39,13 +39,16 @@ int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
                     const struct pv_dom_xs_state *st);
 
 /* Before a create: the domids of xenstored's and xenconsoled's domains
- * (/tool/.../domid, 0 if unset) into *STORE_DOMID and *CONSOLE_DOMID, in
- * one round trip on CONNS, which is opened here and left open for
+ * (/tool/.../domid, 0 if unset) into *STORE_DOMID and *CONSOLE_DOMID, and
+ * whether cpupool POOLID has a name in xenstore, without which libxl
+ * refuses the create (libxl_cpupoolid_is_valid), Pool-0 included.  One
+ * round trip on CONNS, which is opened here and left open for
  * pv_dom_xs_write (the caller closes it; without xenstored's socket it
- * stays closed and libxenstore is used). */
-void pv_dom_xs_tool_domids(struct xs_handle *xsh,
-                           struct pv_dom_xs_conns *conns,
-                           uint32_t *store_domid, uint32_t *console_domid);
+ * stays closed and libxenstore is used).  0, or -1 if the pool has no
+ * name. */
+int pv_dom_xs_precheck(struct xs_handle *xsh, struct pv_dom_xs_conns *conns,
+                       uint32_t poolid, uint32_t *store_domid,
+                       uint32_t *console_domid);
 
 /* True if some domain other than SKIP is named NAME (xenstore's view). */
 int pv_dom_xs_name_taken(struct xs_handle *xsh, const char *name,

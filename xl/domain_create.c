@@ -125,13 +125,6 @@ int xl_create_from_params(struct pv_dom_params *p,
             "xenstore %.1f ms (tree %.1f ms), userdata %.1f ms, total %.1f ms",
             p->name, tm.create_ms, tm.build_ms, tm.xs_ms, tm.xs_tree_ms,
             tm.userdata_ms, tm.total_ms);
-    if (create_cfg && pv_dom_sched_apply(&hv, domid, &create_cfg->b_info)) {
-        fprintf(stderr, "Failed to create domain \"%s\": nothing was left "
-                "behind.\n", p->name ? p->name : "");
-        pv_dom_destroy(&hv, domid);
-        pv_hv_close(&hv);
-        return XL_EXIT_FAIL;
-    }
     if (create_cfg && (create_cfg->num_disks || create_cfg->num_nics)) {
         struct pv_dev_opts dopts = { .uuid = p->uuid };
         if (pv_devices_add(hv.xsh, (struct xc_interface_core *)hv.xch, domid,

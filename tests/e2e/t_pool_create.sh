@@ -2,8 +2,9 @@
 # that cpupool and stays there across a reboot from inside the guest, its
 # scheduler parameters go through the pool's scheduler, the JSON (-N,
 # userdata, list -l) and /vm/<uuid> match Debian's xl for the same config,
-# and an unknown pool or a hard affinity outside the pool is refused with
-# libxl's message, leaving nothing behind.
+# and an unknown pool, a pool without a name in xenstore (Pool-0 too) or a
+# hard affinity outside the pool is refused with libxl's message, leaving
+# nothing behind.
 . "$PVSTACK/tests/e2e/lib.sh"
 . "$PVSTACK/tests/e2e/pv_lib.sh"
 
@@ -13,6 +14,7 @@ cleanup() {
     done
     "$REF_XL" cpupool-destroy p1 >/dev/null 2>&1
     "$REF_XL" cpupool-cpu-add Pool-0 1 >/dev/null 2>&1
+    [ -n "${pool0:-}" ] && xenstore-write /local/pool/0/name "$pool0"
 }
 trap cleanup EXIT
 
@@ -118,6 +120,19 @@ grep -q "Hard affinity completely outside of domain's cpupool!" h.err ||
 grep -q "Hard affinity completely outside of domain's cpupool!" rh.err ||
     fail "Debian's xl refused h1 differently: $(cat rh.err)"
 [ $ost = $rst ] || fail "affinity outside the pool: exit status $ost, Debian's xl $rst"
+# libxl refuses any create whose pool has no name in xenstore
+# (libxl_cpupoolid_is_valid), Pool-0 without pool= included
+pool0=$(xenstore-read /local/pool/0/name) || fail "Pool-0 has no name to begin with"
+xenstore-rm /local/pool/0/name
+tiny_cfg z.cfg z1 "action=wait"
+"$XL" create z.cfg 2> z.err; ost=$?
+"$REF_XL" create z.cfg 2> rz.err; rst=$?
+xenstore-write /local/pool/0/name "$pool0"
+cat z.err rz.err
+[ $ost = 0 ] && fail "created in Pool-0 without its name"
+grep -q "Illegal pool specified: (null)" z.err || fail "nameless Pool-0: not libxl's message"
+grep -q "Illegal pool specified: (null)" rz.err || fail "Debian's xl refused it differently"
+[ $ost = $rst ] || fail "nameless Pool-0: exit status $ost, Debian's xl $rst"
 snapshot after
 no_trace before after "refused pool creates"
 
