@@ -1,9 +1,11 @@
 /* A domain's xenstore tree, node for node and permission for permission as
  * libxl 4.17 writes it (libxl__domain_make, libxl__build_post,
  * libxl__device_console_add), so xenconsoled, the guest and Debian's xl find
- * what they expect.  libxl uses three transactions; the guest cannot run
- * before we unpause it, so one transaction is equivalent and saves xenstored
- * round trips. */
+ * what they expect.  libxl uses three transactions, one per step; the guest
+ * cannot run before we unpause it, so the split does not matter to it, and
+ * ours follows what costs xenstored least: the domain's own directory in one
+ * transaction, everything else in another, side by side on two
+ * connections (write_tree_batched). */
 #include "libxl/dom_xs.h"
 #include "libxl/log.h"
 #include "libxl/xs_batch.h"
