@@ -59,6 +59,21 @@ wait_gone() {
     return 1
 }
 
+# wait_domid_gone DOMID [SECONDS]: until Xen no longer lists the domain.
+# `xl destroy` returns once the domain is dying and its name has left
+# xenstore (what wait_gone sees); Xen finishes destroying it later.
+# Destroying its cpupool before that hung Xen 4.17 under TCG once, both
+# pCPUs busy in the pool's CPU removal.
+wait_domid_gone() {
+    _n=$(( ${2:-30} * 5 ))
+    while [ $_n -gt 0 ]; do
+        "$REF_XL" list "$1" >/dev/null 2>&1 || return 0
+        sleep 0.2
+        _n=$((_n - 1))
+    done
+    return 1
+}
+
 # tinypv_cfg FILE NAME [TYPE] [EXTRA]: the tiny test kernel
 # (tests/fixtures/tinypv/README.md), 32 MB, boots in well under a second.
 TINYPV="$PVSTACK/build/fixtures/tinypv/tinypv.elf"
