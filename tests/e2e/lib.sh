@@ -49,22 +49,12 @@ wait_console() {
 }
 
 # wait_gone ID-OR-NAME [SECONDS]: wait until the domain no longer exists.
+# By name that is when its name has left xenstore, which `xl destroy` does
+# before it returns; by domid it is when Xen has finished destroying it,
+# which comes later.  Destroying a cpupool before its last domain was gone
+# from Xen hung Xen 4.17 under TCG once, both pCPUs busy in the pool's CPU
+# removal: wait by domid there.
 wait_gone() {
-    _n=$(( ${2:-30} * 5 ))
-    while [ $_n -gt 0 ]; do
-        "$REF_XL" list "$1" >/dev/null 2>&1 || return 0
-        sleep 0.2
-        _n=$((_n - 1))
-    done
-    return 1
-}
-
-# wait_domid_gone DOMID [SECONDS]: until Xen no longer lists the domain.
-# `xl destroy` returns once the domain is dying and its name has left
-# xenstore (what wait_gone sees); Xen finishes destroying it later.
-# Destroying its cpupool before that hung Xen 4.17 under TCG once, both
-# pCPUs busy in the pool's CPU removal.
-wait_domid_gone() {
     _n=$(( ${2:-30} * 5 ))
     while [ $_n -gt 0 ]; do
         "$REF_XL" list "$1" >/dev/null 2>&1 || return 0

@@ -159,7 +159,7 @@ until "$XL" destroy rb1 2>/dev/null; do
     n=$((n + 1)); [ $n -lt 25 ] || fail "destroy rb1 failed"; sleep 0.2
 done
 wait_gone rb1 10 || fail "rb1 still there"
-wait_domid_gone "${id2}" 10 || fail "Xen still lists rb1 (domain $id2)"
+wait_gone "${id2}" 10 || fail "Xen still lists rb1 (domain $id2)"
 
 run "$REF_XL" cpupool-destroy p1 || fail "cpupool-destroy"
 run "$REF_XL" cpupool-cpu-add Pool-0 1 || fail "cpupool-cpu-add"

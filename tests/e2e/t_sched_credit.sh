@@ -68,7 +68,7 @@ s1id=$(domid_of s1)
 run "$XL" destroy s1
 run "$XL" destroy s1b
 wait_gone s1 10
-wait_domid_gone "$s1id" 10 || fail "Xen still lists s1 (domain $s1id)"
+wait_gone "$s1id" 10 || fail "Xen still lists s1 (domain $s1id)"
 run "$REF_XL" cpupool-destroy cp || fail "cpupool-destroy"
 run "$REF_XL" cpupool-cpu-add Pool-0 1 || fail "cpupool-cpu-add"
 "$REF_XL" cpupool-list -c | grep -q "^Pool-0 *0,1$" || fail "Pool-0 not restored"

@@ -348,6 +348,17 @@ static void *fake_pair_xenstored(void *arg)
     return NULL;
 }
 
+/* The fake's round is over: it saw both connections' requests before it
+ * answered, carrying transactions TX_A and TX_B. */
+static void round_done(struct pair_fake *f, pthread_t th, uint32_t tx_a,
+                       uint32_t tx_b)
+{
+    pthread_join(th, NULL);
+    assert_false(f->missed);
+    assert_int_equal(f->tx_seen[0], tx_a);
+    assert_int_equal(f->tx_seen[1], tx_b);
+}
+
 static void two_connections_are_both_sent_before_either_is_collected(void **st)
 {
     struct xs_batch a, b;
@@ -392,10 +403,7 @@ static void two_connections_are_both_sent_before_either_is_collected(void **st)
     assert_int_equal(errno, EBUSY);
     assert_int_equal(xs_batch_collect(&a, NULL, NULL), 0);
     assert_int_equal(xs_batch_collect(&b, NULL, NULL), 0);
-    pthread_join(th, NULL);
-    assert_false(f.missed);
-    assert_int_equal(f.tx_seen[0], 11);
-    assert_int_equal(f.tx_seen[1], 12);
+    round_done(&f, th, 11, 12);
 
     /* commits: the tx id goes on the end request, then is forgotten */
     f.n[0] = f.n[1] = 1;
@@ -407,10 +415,7 @@ static void two_connections_are_both_sent_before_either_is_collected(void **st)
     assert_int_equal(xs_batch_send(&b), 0);
     assert_int_equal(xs_batch_collect(&a, NULL, NULL), 0);
     assert_int_equal(xs_batch_collect(&b, NULL, NULL), 0);
-    pthread_join(th, NULL);
-    assert_false(f.missed);
-    assert_int_equal(f.tx_seen[0], 11);
-    assert_int_equal(f.tx_seen[1], 12);
+    round_done(&f, th, 11, 12);
 
     close(sa[1]);
     close(sb[1]);
