@@ -41,5 +41,18 @@ warm_up() {
 
 domid_of() { "$REF_XL" domid "$1" 2>/dev/null; }
 
+# wait_new_domid NAME OLD-DOMID [SECONDS]: print NAME's domid once it is
+# another than OLD-DOMID (the domain was restarted); 1 after SECONDS.
+wait_new_domid() {
+    _n=$(( ${3:-30} * 5 ))
+    while [ $_n -gt 0 ]; do
+        _id=$(domid_of "$1")
+        [ -n "$_id" ] && [ "$_id" != "$2" ] && { echo "$_id"; return 0; }
+        sleep 0.2
+        _n=$((_n - 1))
+    done
+    return 1
+}
+
 # state_of NAME: the State column of `xl list NAME` (e.g. "--ps--").
 state_of() { "$REF_XL" list "$1" 2>/dev/null | awk 'NR==2 {print $5}'; }

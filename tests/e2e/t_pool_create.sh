@@ -141,13 +141,7 @@ tiny_cfg rb.cfg rb1 "action=reboot delay=2" 'on_reboot = "restart"' 'pool = "p1"
 run "$XL" create rb.cfg || fail "create rb1"
 id1=$(domid_of rb1)
 [ "$(pool_of rb1)" = p1 ] || fail "rb1 not created in p1"
-n=0
-while [ $n -lt 150 ]; do
-    id2=$(domid_of rb1)
-    [ -n "$id2" ] && [ "$id2" != "$id1" ] && break
-    sleep 0.2; n=$((n + 1))
-done
-[ -n "$id2" ] && [ "$id2" != "$id1" ] || fail "rb1 was not restarted ($id1 -> $id2)"
+id2=$(wait_new_domid rb1 "$id1" 30) || fail "rb1 was not restarted (still $id1)"
 n=0
 until p=$(pool_of rb1); [ -n "$p" ] || [ $n -ge 25 ]; do
     sleep 0.2; n=$((n + 1))

@@ -17,13 +17,7 @@ tiny_cfg rb.cfg rb1 "action=reboot delay=4" 'on_reboot = "restart"'
 run "$XL" create rb.cfg || fail "create failed"
 id1=$(domid_of rb1)
 [ -n "$id1" ] || fail "rb1 not found right after create"
-n=0
-while [ $n -lt 150 ]; do
-    id2=$(domid_of rb1)
-    [ -n "$id2" ] && [ "$id2" != "$id1" ] && break
-    sleep 0.2; n=$((n + 1))
-done
-[ -n "$id2" ] && [ "$id2" != "$id1" ] || fail "rb1 was not restarted with a new domid ($id1 -> $id2)"
+id2=$(wait_new_domid rb1 "$id1" 30) || fail "rb1 was not restarted with a new domid (still $id1)"
 note "rb1: domid $id1 -> $id2"
 # it keeps rebooting; destroy it (retry: it may be between incarnations)
 n=0

@@ -49,13 +49,7 @@ run "$XL" reboot -w c2 || fail "reboot -w failed"
 grep -q "Rebooting domain $id1" last.out || fail "reboot message"
 # (xenconsoled keeps logging under the name it first saw)
 wait_console c1 "control/shutdown=reboot" 10 || fail "guest did not see the reboot request"
-n=0
-while [ $n -lt 50 ]; do
-    id2=$(domid_of c2)
-    [ -n "$id2" ] && [ "$id2" != "$id1" ] && break
-    sleep 0.2; n=$((n + 1))
-done
-[ -n "$id2" ] && [ "$id2" != "$id1" ] || fail "c2 did not come back with a new domid"
+id2=$(wait_new_domid c2 "$id1" 10) || fail "c2 did not come back with a new domid"
 
 # shutdown -w returns once the domain is gone (on_poweroff=destroy)
 run "$XL" shutdown -w d1 || fail "shutdown -w failed"

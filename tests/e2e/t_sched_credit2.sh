@@ -67,13 +67,7 @@ run "$XL" vcpu-pin s2 all all || fail "vcpu-pin failed"
 "$REF_XL" vcpu-list s2 | grep -q ' 1 / all$' && fail "vcpu-pin did not change the affinity"
 id1=$(domid_of s2)
 run "$XL" reboot s2 || fail "reboot failed"
-n=0
-while [ $n -lt 100 ]; do
-    id2=$(domid_of s2)
-    [ -n "$id2" ] && [ "$id2" != "$id1" ] && break
-    sleep 0.2; n=$((n + 1))
-done
-[ -n "$id2" ] && [ "$id2" != "$id1" ] || fail "s2 did not come back with a new domid"
+id2=$(wait_new_domid s2 "$id1" 20) || fail "s2 did not come back with a new domid"
 "$REF_XL" sched-credit2 -d s2 | grep -q "^s2 .* 512   50$" ||
     fail "restart lost weight/cap: $("$REF_XL" sched-credit2 -d s2)"
 "$REF_XL" vcpu-list s2 | tee vl.out
