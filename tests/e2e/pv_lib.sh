@@ -41,6 +41,13 @@ warm_up() {
 
 domid_of() { "$REF_XL" domid "$1" 2>/dev/null; }
 
+# destroy_all_guests: every domain but dom0, quietly (tests' exit traps).
+destroy_all_guests() {
+    for _d in $("$REF_XL" list 2>/dev/null | awk 'NR > 1 && $2 != 0 {print $1}'); do
+        "$REF_XL" destroy "$_d" >/dev/null 2>&1
+    done
+}
+
 # wait_new_domid NAME OLD-DOMID [SECONDS]: print NAME's domid once it is
 # another than OLD-DOMID (the domain was restarted); 1 after SECONDS.
 wait_new_domid() {

@@ -11,9 +11,7 @@ CONF=/etc/xen/xl.conf
 cp "$CONF" saved-xl.conf || fail "cannot save $CONF"
 cleanup() {
     cp saved-xl.conf "$CONF"
-    for d in $("$REF_XL" list 2>/dev/null | awk 'NR > 1 && $2 != 0 {print $1}'); do
-        "$REF_XL" destroy "$d" >/dev/null 2>&1
-    done
+    destroy_all_guests
 }
 trap cleanup EXIT
 unset PVSTACK_XL_CONF       # ours must find /etc/xen/xl.conf by itself

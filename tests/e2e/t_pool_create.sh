@@ -9,9 +9,7 @@
 . "$PVSTACK/tests/e2e/pv_lib.sh"
 
 cleanup() {
-    for d in $("$REF_XL" list 2>/dev/null | awk 'NR > 1 && $2 != 0 {print $1}'); do
-        "$REF_XL" destroy "$d" >/dev/null 2>&1
-    done
+    destroy_all_guests
     "$REF_XL" cpupool-destroy p1 >/dev/null 2>&1
     "$REF_XL" cpupool-cpu-add Pool-0 1 >/dev/null 2>&1
     [ -n "${pool0:-}" ] && xenstore-write /local/pool/0/name "$pool0"

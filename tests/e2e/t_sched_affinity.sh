@@ -6,12 +6,7 @@
 . "$PVSTACK/tests/e2e/lib.sh"
 . "$PVSTACK/tests/e2e/pv_lib.sh"
 
-cleanup() {
-    for d in $("$REF_XL" list 2>/dev/null | awk 'NR > 1 && $2 != 0 {print $1}'); do
-        "$REF_XL" destroy "$d" >/dev/null 2>&1
-    done
-}
-trap cleanup EXIT
+trap destroy_all_guests EXIT
 
 # VCPU and the affinity columns of vcpu-list, without name/id/cpu/state/time
 aff() { "$1" vcpu-list "$2" | awk 'NR > 1 {print $3, $(NF-2), $(NF-1), $NF}'; }

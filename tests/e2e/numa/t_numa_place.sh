@@ -12,12 +12,7 @@
 . "$PVSTACK/tests/e2e/lib.sh"
 . "$PVSTACK/tests/e2e/pv_lib.sh"
 
-cleanup() {
-    for d in $("$REF_XL" list 2>/dev/null | awk 'NR > 1 && $2 != 0 {print $1}'); do
-        "$REF_XL" destroy "$d" >/dev/null 2>&1
-    done
-}
-trap cleanup EXIT
+trap destroy_all_guests EXIT
 
 nodes=$("$REF_XL" info | awk '$1 == "nr_nodes" {print $3}')
 [ "$nodes" = 2 ] || fail "the host has ${nodes:-?} NUMA nodes, not 2 (boot it with SANDBOX_NUMA=2)"
