@@ -13,9 +13,11 @@ job=$(mktemp)
 trap 'rm -f "$job"' EXIT
 printf 'exec sh /pvstack/tests/e2e/harness.sh %s\n' "$tests" > "$job"
 
-SANDBOX_NUMA=2 "$repo/tools/sandbox" run --name e2e-numa --quiet \
+SANDBOX_NUMA=2 SANDBOX_STALL=${SANDBOX_STALL:-400} "$repo/tools/sandbox" run --name e2e-numa --quiet \
     --timeout "${E2E_TIMEOUT:-900}" "$job"
 rc=$?
+# a host that stopped making progress: what Xen was doing is in serial.log
+[ -f "$res/hang" ] && echo "check-e2e-numa: the host hung ($(cat "$res/hang")) after: $(tail -n 1 "$res/job.log"); Xen's debug reports: $res/serial.log" >&2
 summary=$res/e2e/summary
 if [ ! -f "$summary" ]; then
     echo "check-e2e-numa: FAILED: the sandbox produced no results (rc $rc); see $res/serial.log" >&2
