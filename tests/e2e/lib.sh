@@ -51,9 +51,8 @@ wait_console() {
 # wait_gone ID-OR-NAME [SECONDS]: wait until the domain no longer exists.
 # By name that is when its name has left xenstore, which `xl destroy` does
 # before it returns; by domid it is when Xen has finished destroying it,
-# which comes later.  Destroying a cpupool before its last domain was gone
-# from Xen hung Xen 4.17 under TCG once, both pCPUs busy in the pool's CPU
-# removal: wait by domid there.
+# which comes later, and until then its cpupool counts it and cannot be
+# destroyed: wait by domid there.
 wait_gone() {
     _n=$(( ${2:-30} * 5 ))
     while [ $_n -gt 0 ]; do
@@ -62,6 +61,23 @@ wait_gone() {
         _n=$((_n - 1))
     done
     return 1
+}
+
+# credit_pool_destroy POOL: `xl cpupool-destroy` of a pool with the credit
+# scheduler, without meeting Xen 4.17's deadlock there.  Removing a credit
+# pool's last pCPU runs csched_deinit_pdata, which holds the scheduler's
+# lock while kill_timer waits for the accounting timer's handler,
+# csched_acct, to finish on that pCPU; if the timer fired a moment before,
+# csched_acct is spinning on the same lock and both pCPUs wait forever
+# with interrupts off (stable-4.17 and master alike).  The timer fires
+# every time slice, so a stress loop hung at round 81 with 30 ms slices
+# and at round 1 with 1 ms.  A 1 s slice, with time for the timer armed
+# under the old slice to fire and re-arm, leaves the removal well clear
+# of the next tick.
+credit_pool_destroy() {
+    "$REF_XL" sched-credit -s -p "$1" -t 1000 >/dev/null 2>&1
+    sleep 0.1
+    "$REF_XL" cpupool-destroy "$1"
 }
 
 # tinypv_cfg FILE NAME [TYPE] [EXTRA]: the tiny test kernel

@@ -10,7 +10,7 @@
 
 cleanup() {
     destroy_all_guests
-    "$REF_XL" cpupool-destroy p1 >/dev/null 2>&1
+    credit_pool_destroy p1 >/dev/null 2>&1
     "$REF_XL" cpupool-cpu-add Pool-0 1 >/dev/null 2>&1
     [ -n "${pool0:-}" ] && xenstore-write /local/pool/0/name "$pool0"
 }
@@ -153,6 +153,6 @@ done
 wait_gone rb1 10 || fail "rb1 still there"
 wait_gone "${id2}" 10 || fail "Xen still lists rb1 (domain $id2)"
 
-run "$REF_XL" cpupool-destroy p1 || fail "cpupool-destroy"
+run credit_pool_destroy p1 || fail "cpupool-destroy"
 run "$REF_XL" cpupool-cpu-add Pool-0 1 || fail "cpupool-cpu-add"
 echo ok

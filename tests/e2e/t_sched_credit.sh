@@ -8,7 +8,7 @@
 cleanup() {
     "$REF_XL" destroy s1 >/dev/null 2>&1
     "$REF_XL" destroy s1b >/dev/null 2>&1
-    "$REF_XL" cpupool-destroy cp >/dev/null 2>&1
+    credit_pool_destroy cp >/dev/null 2>&1
     "$REF_XL" cpupool-cpu-add Pool-0 1 >/dev/null 2>&1
 }
 trap cleanup EXIT
@@ -69,7 +69,7 @@ run "$XL" destroy s1
 run "$XL" destroy s1b
 wait_gone s1 10
 wait_gone "$s1id" 10 || fail "Xen still lists s1 (domain $s1id)"
-run "$REF_XL" cpupool-destroy cp || fail "cpupool-destroy"
+run credit_pool_destroy cp || fail "cpupool-destroy"
 run "$REF_XL" cpupool-cpu-add Pool-0 1 || fail "cpupool-cpu-add"
 "$REF_XL" cpupool-list -c | grep -q "^Pool-0 *0,1$" || fail "Pool-0 not restored"
 echo ok
