@@ -19,7 +19,7 @@ nodes=$("$REF_XL" info | awk '$1 == "nr_nodes" {print $3}')
 
 # NAME MEMORY VCPUS [CONFIG LINE]: one create; "- NAME": destroy NAME.
 # The free memory per node before each step is in the log; on this host
-# (Xen takes a small domain's memory from node 1 whatever its affinity):
+# (each small domain's memory came from node 1 whatever its affinity; why, below):
 # a: 1186/827 MB, vCPUs 2/2 (dom0 and a on both) -> more memory: node 0
 # b: vCPUs 3/2 -> node 1 despite less memory
 # c: vCPUs 3/3 -> more memory: node 0
