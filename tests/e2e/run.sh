@@ -6,19 +6,21 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-res=$repo/build/sandbox/results/e2e
+# E2E_NAME: the results folder (another boot's, e.g. check-e2e-cxenstored)
+name=${E2E_NAME:-e2e}
+res=$repo/build/sandbox/results/$name
 
 job=$(mktemp)
 trap 'rm -f "$job"' EXIT
 printf 'exec sh /pvstack/tests/e2e/harness.sh %s\n' "$*" > "$job"
 
-SANDBOX_STALL=${SANDBOX_STALL:-400} "$repo/tools/sandbox" run --name e2e --timeout "${E2E_TIMEOUT:-1800}" "$job"
+SANDBOX_STALL=${SANDBOX_STALL:-400} "$repo/tools/sandbox" run --name "$name" --timeout "${E2E_TIMEOUT:-1800}" "$job"
 rc=$?
 # a host that stopped making progress: what Xen was doing is in serial.log
-[ -f "$res/hang" ] && echo "check-e2e: the host hung ($(cat "$res/hang")) after: $(tail -n 1 "$res/job.log"); Xen's debug reports: $res/serial.log" >&2
+[ -f "$res/hang" ] && echo "check-$name: the host hung ($(cat "$res/hang")) after: $(tail -n 1 "$res/job.log"); Xen's debug reports: $res/serial.log" >&2
 summary=$res/e2e/summary
 if [ ! -f "$summary" ]; then
-    echo "check-e2e: FAILED: the sandbox produced no results (rc $rc); see $res/serial.log" >&2
+    echo "check-$name: FAILED: the sandbox produced no results (rc $rc); see $res/serial.log" >&2
     exit 1
 fi
 fails=$(awk '$1 == "FAIL" {print $2}' "$summary")
@@ -26,9 +28,9 @@ npass=$(grep -c '^PASS' "$summary")
 nfail=$(grep -c '^FAIL' "$summary")
 if [ "$rc" != 0 ] || [ -n "$fails" ]; then
     for t in $fails; do
-        echo "check-e2e: FAILED: $t -- log: $res/e2e/$t.log" >&2
+        echo "check-$name: FAILED: $t -- log: $res/e2e/$t.log" >&2
     done
-    [ -z "$fails" ] && echo "check-e2e: FAILED: sandbox rc $rc; see $res/job.log and $res/serial.log" >&2
+    [ -z "$fails" ] && echo "check-$name: FAILED: sandbox rc $rc; see $res/job.log and $res/serial.log" >&2
     echo "e2e: $npass passed, $nfail failed"
     exit 1
 fi

@@ -187,7 +187,7 @@ cp -a "$P/usr/lib/xen-4.17/bin" "$P/usr/lib/xen-4.17/boot" "$D/usr/lib/xen-4.17/
 cp -a "$P/etc/xen/." "$D/etc/xen/"
 cp -a "$P/usr/bin/xenstore"* "$D/usr/bin/"
 # Debian's /usr/sbin/xl is a wrapper that picks the Xen version; go direct.
-for t in xl xenstored xenconsoled xentop xen-init-dom0 xenstore-control; do
+for t in xl xenstored oxenstored xenconsoled xentop xen-init-dom0 xenstore-control; do
     ln -sf /usr/lib/xen-4.17/bin/$t "$D/usr/sbin/$t"
 done
 cp -a "$P/usr/lib/x86_64-linux-gnu/"libxen* "$D/usr/lib/x86_64-linux-gnu/" 2>/dev/null || true
