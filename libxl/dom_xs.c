@@ -141,6 +141,7 @@ struct tree {
     char dom[64], vm[64], lx[64], us[37];
     char fe[96], be[128];
     int ro_inherit;     /* ro_front equals roperm: dom0 serves the console */
+    int dom_listed;     /* /local/domain lists D: a stale directory to rm */
 };
 
 static void tree_init(struct tree *t, const struct pv_dom_params *p,
@@ -161,6 +162,7 @@ static void tree_init(struct tree *t, const struct pv_dom_params *p,
     t->front[1] = (struct xs_permissions){ .id = st->console_domid,
                                            .perms = XS_PERM_READ };
     t->ro_inherit = st->console_domid == 0;
+    t->dom_listed = 1;  /* unknown: rm it, as libxl does */
     pv_uuid_format(p->uuid, t->us);
     snprintf(t->dom, sizeof(t->dom), "/local/domain/%u", d);
     snprintf(t->vm, sizeof(t->vm), "/vm/%s", t->us);
@@ -170,85 +172,137 @@ static void tree_init(struct tree *t, const struct pv_dom_params *p,
              st->console_domid, d);
 }
 
-/* /local/domain/D: libxl__domain_make's part, libxl__build_post's and the
- * console frontend.  A node created by mkdir or write inherits its
- * parent's permissions, so where libxl makes several sibling directories
- * and gives each the same permissions (mkdir, set, mkdir, set, ...), the
- * parent's permissions are set to those once, the siblings are made, and
- * the parent's own are set back: the same nodes with the same
- * permissions in fewer requests.  Every request costs xenstored about
- * half a millisecond under TCG. */
-static void write_dom_tree(struct xsb *b, const struct pv_dom_params *p,
-                           const struct pv_dom_xs_state *st,
-                           const struct tree *tr)
+/* The tree is written in parts, which the plans below group into
+ * transactions.  The parts of /local/domain/D go in the order listed in
+ * plan_c[0], in one transaction: each relies on the permissions the one
+ * before left on D.  The other parts make only their own nodes. */
+typedef void tree_part_fn(struct xsb *, const struct pv_dom_params *,
+                          const struct pv_dom_xs_state *, struct tree *);
+
+/* libxl__domain_make: start from a clean slate for this domid (no rm when
+ * the listing of /local/domain had no such directory), with the guest's
+ * own permissions for the directories part_guest_dirs makes. */
+static void part_dom_dir(struct xsb *b, const struct pv_dom_params *p,
+                         const struct pv_dom_xs_state *st, struct tree *t)
+{
+    (void)p;
+    (void)st;
+    if (t->dom_listed)
+        xsb_rm(b, t->dom);
+    xsb_mknod(b, t->rwperm, 1, "%s", t->dom);
+}
+
+/* The directories the guest owns.  A node made by mkdir or write inherits
+ * its parent's permissions, so where libxl makes several sibling
+ * directories and gives each the same permissions (mkdir, set, mkdir, set,
+ * ...), the parent carries those permissions while the siblings are made,
+ * and gets its own back after (part_control): the same nodes with the same
+ * permissions in fewer requests.  Every request costs xenstored about half
+ * a millisecond under TCG. */
+static void part_guest_dirs(struct xsb *b, const struct pv_dom_params *p,
+                            const struct pv_dom_xs_state *st, struct tree *t)
 {
     static const char *const dom_rw[] = {
         "data", "drivers", "feature", "attr", "error",
     };
+    char path[256];
+    unsigned i;
+
+    (void)p;
+    (void)st;
+    for (i = 0; i < sizeof(dom_rw) / sizeof(dom_rw[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", t->dom, dom_rw[i]);
+        xsb_mknod_inherit(b, path);
+    }
+}
+
+/* control/: the keys the guest answers in are its own, so they are made
+ * while D still has the guest's permissions; control comes with the first
+ * of them, then control and D get the toolstack's permissions, which the
+ * platform keys and every later part inherit. */
+static void part_control(struct xsb *b, const struct pv_dom_params *p,
+                         const struct pv_dom_xs_state *st, struct tree *t)
+{
     static const char *const control_rw[] = {
         "shutdown", "feature-poweroff", "feature-reboot", "feature-suspend",
         "sysrq",
     };
-    struct tree t = *tr;    /* the xs_permissions arrays must be writable */
-    char num[32], path[256];
+    char path[256];
     unsigned i;
 
-    /* libxl__domain_make: start from a clean slate for this domid */
-    xsb_rm(b, t.dom);
-    xsb_mknod(b, t.rwperm, 1, "%s", t.dom);
-    for (i = 0; i < sizeof(dom_rw) / sizeof(dom_rw[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", t.dom, dom_rw[i]);
-        xsb_mknod_inherit(b, path);
-    }
-    /* control comes with its first key, as the guest's for now */
+    (void)p;
+    (void)st;
     for (i = 0; i < sizeof(control_rw) / sizeof(control_rw[0]); i++) {
-        snprintf(path, sizeof(path), "%s/control/%s", t.dom, control_rw[i]);
+        snprintf(path, sizeof(path), "%s/control/%s", t->dom, control_rw[i]);
         xsb_mknod_inherit(b, path);
     }
-    snprintf(path, sizeof(path), "%s/control", t.dom);
-    xsb_set_perms(b, t.roperm, 2, path);
-    xsb_set_perms(b, t.roperm, 2, t.dom);
-    xsb_write(b, t.vm, "%s/vm", t.dom);
-    xsb_write(b, p->name, "%s/name", t.dom);
-    /* device and device/suspend come with it, as the domain's */
-    xsb_mknod(b, t.rwperm, 1, "%s/device/suspend/event-channel", t.dom);
+    snprintf(path, sizeof(path), "%s/control", t->dom);
+    xsb_set_perms(b, t->roperm, 2, path);
+    xsb_set_perms(b, t->roperm, 2, t->dom);
     xsb_write(b, "1", "%s/control/platform-feature-multiprocessor-suspend",
-              t.dom);
-    xsb_write(b, "1", "%s/control/platform-feature-xs_reset_watches", t.dom);
+              t->dom);
+    xsb_write(b, "1", "%s/control/platform-feature-xs_reset_watches", t->dom);
+}
 
-    /* libxl__build_post */
+/* vm, name, domid and memory/ (libxl__domain_make, libxl__build_post). */
+static void part_identity(struct xsb *b, const struct pv_dom_params *p,
+                          const struct pv_dom_xs_state *st, struct tree *t)
+{
+    char num[32];
+
+    (void)st;
+    xsb_write(b, t->vm, "%s/vm", t->dom);
+    xsb_write(b, p->name, "%s/name", t->dom);
+    snprintf(num, sizeof(num), "%u", t->d);
+    xsb_write(b, num, "%s/domid", t->dom);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)p->max_kb);
-    xsb_write(b, num, "%s/memory/static-max", t.dom);
+    xsb_write(b, num, "%s/memory/static-max", t->dom);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)p->target_kb);
-    xsb_write(b, num, "%s/memory/target", t.dom);
-    xsb_write(b, "0", "%s/memory/videoram", t.dom);
-    snprintf(num, sizeof(num), "%u", t.d);
-    xsb_write(b, num, "%s/domid", t.dom);
+    xsb_write(b, num, "%s/memory/target", t->dom);
+    xsb_write(b, "0", "%s/memory/videoram", t->dom);
+}
+
+/* device/suspend/event-channel, store/ and cpu/. */
+static void part_rings(struct xsb *b, const struct pv_dom_params *p,
+                       const struct pv_dom_xs_state *st, struct tree *t)
+{
+    char num[32];
+    unsigned i;
+
+    /* device and device/suspend come with it, as the domain's */
+    xsb_mknod(b, t->rwperm, 1, "%s/device/suspend/event-channel", t->dom);
     snprintf(num, sizeof(num), "%u", st->store_port);
-    xsb_write(b, num, "%s/store/port", t.dom);
+    xsb_write(b, num, "%s/store/port", t->dom);
     snprintf(num, sizeof(num), "%lu", st->store_mfn);
-    xsb_write(b, num, "%s/store/ring-ref", t.dom);
+    xsb_write(b, num, "%s/store/ring-ref", t->dom);
     for (i = 0; i < p->max_vcpus; i++)
         xsb_write(b, i < p->avail_vcpus ? "online" : "offline",
-                  "%s/cpu/%u/availability", t.dom, i);
+                  "%s/cpu/%u/availability", t->dom, i);
+}
 
-    /* libxl__device_console_add for console 0: the frontend.  With dom0 as
-     * console backend ro_front equals the domain directory's perms, so the
-     * frontend and its keys simply inherit them, and the directory comes
-     * into being with its first key: a node made implicitly is one request
-     * and one watch firing at commit fewer (see docs/benchmarks.md). */
-    if (!t.ro_inherit)
-        xsb_mknod(b, t.ro_front, 2, "%s", t.fe);
-    xsb_write(b, t.be, "%s/backend", t.fe);
+/* libxl__device_console_add for console 0: the frontend.  With dom0 as
+ * console backend ro_front equals the domain directory's perms, so the
+ * frontend and its keys simply inherit them, and the directory comes into
+ * being with its first key: a node made implicitly is one request and one
+ * watch firing at commit fewer (see docs/benchmarks.md). */
+static void part_console(struct xsb *b, const struct pv_dom_params *p,
+                         const struct pv_dom_xs_state *st, struct tree *t)
+{
+    char num[32], path[256];
+
+    (void)p;
+    if (!t->ro_inherit)
+        xsb_mknod(b, t->ro_front, 2, "%s", t->fe);
+    xsb_write(b, t->be, "%s/backend", t->fe);
     snprintf(num, sizeof(num), "%u", st->console_domid);
-    snprintf(path, sizeof(path), "%s/backend-id", t.fe);
-    xsb_write_perms(b, t.front, 2, num, path);
+    snprintf(path, sizeof(path), "%s/backend-id", t->fe);
+    xsb_write_perms(b, t->front, 2, num, path);
 #define RO_FRONT(key, val) do { \
-        snprintf(path, sizeof(path), "%s/" key, t.fe); \
-        if (t.ro_inherit) \
+        snprintf(path, sizeof(path), "%s/" key, t->fe); \
+        if (t->ro_inherit) \
             xsb_write(b, (val), "%s", path); \
         else \
-            xsb_write_perms(b, t.ro_front, 2, (val), path); } while (0)
+            xsb_write_perms(b, t->ro_front, 2, (val), path); } while (0)
     RO_FRONT("limit", "1048576");
     RO_FRONT("type", "xenconsoled");
     RO_FRONT("output", "pty");
@@ -260,64 +314,118 @@ static void write_dom_tree(struct xsb *b, const struct pv_dom_params *p,
 #undef RO_FRONT
 }
 
-/* Everything outside /local/domain/D: /vm/<uuid>, /libxl/D and the
- * console backend.  None of it shares a node with the domain's
- * directory, so it can be a transaction of its own on a second
- * connection, and xenstored serves both halves side by side. */
-static void write_aux_tree(struct xsb *b, const struct pv_dom_params *p,
-                           const struct pv_dom_xs_state *st,
-                           const struct tree *tr)
+/* /vm/<uuid> (libxl__domain_make, libxl__domain_build). */
+static void part_vm(struct xsb *b, const struct pv_dom_params *p,
+                    const struct pv_dom_xs_state *st, struct tree *t)
 {
-    struct tree t = *tr;
-    char num[32], lp[128];
-    unsigned i;
-
-    xsb_rm(b, t.vm);
-    xsb_mknod(b, t.roperm, 2, "%s", t.vm);
-    xsb_write(b, p->name, "%s/name", t.vm);
-    xsb_write(b, t.us, "%s/uuid", t.vm);
-    /* libxl__domain_build: /vm entries */
+    xsb_rm(b, t->vm);
+    xsb_mknod(b, t->roperm, 2, "%s", t->vm);
+    xsb_write(b, p->name, "%s/name", t->vm);
+    xsb_write(b, t->us, "%s/uuid", t->vm);
     if (p->type == PV_DOM_PV) {
-        xsb_write(b, "linux", "%s/image/ostype", t.vm);
-        xsb_write(b, p->kernel, "%s/image/kernel", t.vm);
+        xsb_write(b, "linux", "%s/image/ostype", t->vm);
+        xsb_write(b, p->kernel, "%s/image/kernel", t->vm);
     }
-    xsb_write(b, st->start_time, "%s/start_time", t.vm);
+    xsb_write(b, st->start_time, "%s/start_time", t->vm);
     if (p->type == PV_DOM_PV) {
         if (p->ramdisk)
-            xsb_write(b, p->ramdisk, "%s/image/ramdisk", t.vm);
+            xsb_write(b, p->ramdisk, "%s/image/ramdisk", t->vm);
         if (p->cmdline)
-            xsb_write(b, p->cmdline, "%s/image/cmdline", t.vm);
-    }
-
-    /* lx/device comes into being with the console's entry below it and
-     * inherits lx's permissions, which are the ones libxl gives it. */
-    xsb_rm(b, t.lx);
-    xsb_mknod(b, t.noperm, 1, "%s", t.lx);
-    xsb_write(b, p->type == PV_DOM_PVH ? "pvh" : "pv", "%s/type", t.lx);
-    /* libxl records the device model flavour even when none runs */
-    xsb_write(b, "qemu_xen", "%s/dm-version", t.lx);
-    snprintf(lp, sizeof(lp), "%s/device/console/0", t.lx);
-    xsb_write(b, t.fe, "%s/frontend", lp);
-    xsb_write(b, t.be, "%s/backend", lp);
-
-    /* libxl__device_console_add: the backend */
-    xsb_rm(b, t.be);
-    xsb_mknod(b, t.ro_front, 2, "%s", t.be);  /* backend perms = ro_front's */
-    xsb_write(b, t.fe, "%s/frontend", t.be);
-    snprintf(num, sizeof(num), "%u", t.d);
-    /* the backend keys, and libxl's private copy of them */
-    for (i = 0; i < 2; i++) {
-        const char *base = i ? lp : t.be;
-
-        xsb_write(b, num, "%s/frontend-id", base);
-        xsb_write(b, "1", "%s/online", base);
-        xsb_write(b, "1", "%s/state", base);
-        xsb_write(b, "vt100", "%s/protocol", base);
+            xsb_write(b, p->cmdline, "%s/image/cmdline", t->vm);
     }
 }
 
-typedef void tree_half_fn(struct xsb *, const struct pv_dom_params *,
-                          const struct pv_dom_xs_state *, const struct tree *);
+/* The console's backend keys, under BASE. */
+static void console_backend_keys(struct xsb *b, const struct tree *t,
+                                 const char *base)
+{
+    char num[32];
+
+    snprintf(num, sizeof(num), "%u", t->d);
+    xsb_write(b, num, "%s/frontend-id", base);
+    xsb_write(b, "1", "%s/online", base);
+    xsb_write(b, "1", "%s/state", base);
+    xsb_write(b, "vt100", "%s/protocol", base);
+}
+
+/* /libxl/D, with libxl's private copy of the console's backend keys.
+ * lx/device comes into being with the console's entry below it and
+ * inherits lx's permissions, which are the ones libxl gives it. */
+static void part_libxl(struct xsb *b, const struct pv_dom_params *p,
+                       const struct pv_dom_xs_state *st, struct tree *t)
+{
+    char lp[128];
+
+    (void)st;
+    xsb_rm(b, t->lx);
+    xsb_mknod(b, t->noperm, 1, "%s", t->lx);
+    xsb_write(b, p->type == PV_DOM_PVH ? "pvh" : "pv", "%s/type", t->lx);
+    /* libxl records the device model flavour even when none runs */
+    xsb_write(b, "qemu_xen", "%s/dm-version", t->lx);
+    snprintf(lp, sizeof(lp), "%s/device/console/0", t->lx);
+    xsb_write(b, t->fe, "%s/frontend", lp);
+    xsb_write(b, t->be, "%s/backend", lp);
+    console_backend_keys(b, t, lp);
+}
+
+/* libxl__device_console_add: the backend. */
+static void part_console_backend(struct xsb *b, const struct pv_dom_params *p,
+                                 const struct pv_dom_xs_state *st,
+                                 struct tree *t)
+{
+    (void)p;
+    (void)st;
+    xsb_rm(b, t->be);
+    xsb_mknod(b, t->ro_front, 2, "%s", t->be);  /* backend perms = ro_front's */
+    xsb_write(b, t->fe, "%s/frontend", t->be);
+    console_backend_keys(b, t, t->be);
+}
+
+#define MAX_PARTS 8
+
+/* A transaction of a plan: its parts, in order. */
+struct tree_tx {
+    tree_part_fn *parts[MAX_PARTS];
+};
+
+/* For the C xenstored.  A transaction conflicts when a node it read was
+ * changed by another's commit, and making a node reads its parent, so
+ * transactions side by side must make nodes under different parents.  It
+ * serves a request of each connection per pass of its main loop, and a
+ * pass costs about as much as a request, so the two halves balance. */
+static const struct tree_tx plan_c[] = {
+    { { part_dom_dir, part_guest_dirs, part_control, part_identity,
+        part_rings, part_console } },
+    { { part_vm, part_libxl, part_console_backend } },
+};
+
+/* For oxenstored, Debian's default.  Its cost is in each request (about
+ * 0.7 ms under TCG, access log included), so there is little to gain from
+ * more connections; what costs is a conflict.  A transaction's writes are
+ * kept as the subtree under the deepest path all of them share; at commit
+ * that subtree is merged if nobody changed it meanwhile, else the whole
+ * transaction is replayed on the current tree.  plan_c's second half
+ * shares only "/" and would be replayed whenever the first commits before
+ * it.  Here the console backend goes with the domain's directory (both
+ * under /local/domain), and /vm and /libxl are merged on their own. */
+static const struct tree_tx plan_ocaml[] = {
+    { { part_dom_dir, part_guest_dirs, part_control, part_identity,
+        part_rings, part_console, part_console_backend } },
+    { { part_vm } },
+    { { part_libxl } },
+};
+
+static void write_parts(struct xsb *b, const struct tree_tx *tx,
+                        const struct pv_dom_params *p,
+                        const struct pv_dom_xs_state *st,
+                        const struct tree *tr)
+{
+    struct tree t = *tr;    /* the xs_permissions arrays must be writable */
+    unsigned i;
+
+    for (i = 0; i < MAX_PARTS && tx->parts[i]; i++)
+        tx->parts[i](b, p, st, &t);
+}
 
 static void free_replies(char **rep, unsigned n)
 {
@@ -330,87 +438,89 @@ static void free_replies(char **rep, unsigned n)
     free(rep);
 }
 
-/* Queue a read of every other domain's name (DIR is a directory reply
- * of /local/domain). */
+/* Queue a read of every other domain's name (DIR is a directory reply of
+ * /local/domain); note whether D itself is listed (a stale directory). */
 static void queue_name_reads(struct xs_batch *b, const char *dir,
-                             uint32_t self)
+                             struct tree *t)
 {
     const char *d;
 
+    t->dom_listed = 0;
     for (d = dir; d && *d; d += strlen(d) + 1) {
         char path[64];
 
-        if (strtoul(d, NULL, 10) == self)
-            continue;   /* a stale node of a dead namesake; rm'd below */
+        if (strtoul(d, NULL, 10) == t->d) {
+            t->dom_listed = 1;  /* a stale node of a dead namesake */
+            continue;
+        }
         snprintf(path, sizeof(path), "/local/domain/%s/name", d);
         xs_batch_read(b, path);
     }
 }
 
-/* Both halves, each in a transaction of its own on its own connection,
- * sent before either's replies are read: xenstored serves a request of
- * each per pass of its main loop.  libxl__domain_make checks the name
- * after Xen made the domain, before its tree is committed; here a third
- * connection lists the domains while the transactions start and reads
- * their names while the halves are written, so the check costs no pass of
- * its own, and both transactions are abandoned if the name is taken.  A
- * half whose commit conflicts is redone alone (and the names are read
- * again).  The caller destroys the domain on failure, which also removes
- * a half that did commit.  Returns 0, -1, or PV_DOM_XS_NAME_TAKEN. */
-static int write_tree_batched(struct xs_batch *conn[3],
-                              const struct pv_dom_params *p,
+/* The tree by PLAN: transaction I on connection I, each sent before any
+ * reply is read, since xenstored serves a request of each connection per
+ * pass of its main loop.  libxl__domain_make checks the name after Xen
+ * made the domain, before its tree is committed; here connection N_TX
+ * lists the domains while the transactions start and reads their names
+ * while the transactions are written, so the check costs no pass of its
+ * own, and all are abandoned if the name is taken.  A transaction whose
+ * commit conflicts is redone alone (and the names are read again).  The
+ * caller destroys the domain on failure, which also removes what did
+ * commit.  Returns 0, -1, or PV_DOM_XS_NAME_TAKEN. */
+static int write_tree_batched(struct xs_batch *conn, const struct tree_tx *plan,
+                              int n_tx, const struct pv_dom_params *p,
                               const struct pv_dom_xs_state *st)
 {
-    static tree_half_fn *const half[2] = { write_dom_tree, write_aux_tree };
-    struct xs_batch *names_conn = conn[2];
+    struct xs_batch *names_conn = &conn[n_tx];
     struct tree t;
-    int done[2] = { 0, 0 }, err[2], tries, i, first = 0, taken = 0;
+    int done[MAX_PARTS] = { 0 }, err[MAX_PARTS], tries, i, first = 0, taken = 0;
 
     tree_init(&t, p, st);
     for (tries = 0; tries < 50; tries++) {
         char **dir = NULL, **names = NULL;
         unsigned n_dir = 0, n_names = 0;
-        int fail = 0;
+        int fail = 0, left = 0;
 
-        for (i = 0; i < 2; i++) {
+        xs_batch_directory(names_conn, "/local/domain");
+        xs_batch_send(names_conn);
+        for (i = 0; i < n_tx; i++) {
             err[i] = 0;
             if (done[i])
                 continue;
-            xs_batch_queue_tx_start(conn[i]);
-            xs_batch_send(conn[i]);
+            xs_batch_queue_tx_start(&conn[i]);
+            xs_batch_send(&conn[i]);
         }
-        xs_batch_directory(names_conn, "/local/domain");
-        xs_batch_send(names_conn);
-        for (i = 0; i < 2; i++)
-            if (!done[i] && xs_batch_collect_tx_start(conn[i])) {
-                first = first ? first : errno;
-                PV_ERR((int)st->domid, "xenstore transaction start failed: %s",
-                       strerror(errno));
-                fail = 1;
-            }
         if (xs_batch_collect(names_conn, &dir, &n_dir) || n_dir != 1) {
             first = first ? first : errno;
             PV_ERR((int)st->domid, "cannot list the domains in xenstore: %s",
                    strerror(errno));
             fail = 1;
         }
+        for (i = 0; i < n_tx; i++)
+            if (!done[i] && xs_batch_collect_tx_start(&conn[i])) {
+                first = first ? first : errno;
+                PV_ERR((int)st->domid, "xenstore transaction start failed: %s",
+                       strerror(errno));
+                fail = 1;
+            }
         if (fail) {
             free_replies(dir, n_dir);
             goto abort;
         }
-        for (i = 0; i < 2; i++) {
-            struct xsb b = { .raw = conn[i] };
+        queue_name_reads(names_conn, dir[0], &t);
+        free_replies(dir, n_dir);
+        for (i = 0; i < n_tx; i++) {
+            struct xsb b = { .raw = &conn[i] };
 
             if (done[i])
                 continue;
-            half[i](&b, p, st, &t);
-            xs_batch_send(conn[i]);
+            write_parts(&b, &plan[i], p, st, &t);
+            xs_batch_send(&conn[i]);
         }
-        queue_name_reads(names_conn, dir[0], t.d);
         xs_batch_send(names_conn);
-        free_replies(dir, n_dir);
-        for (i = 0; i < 2; i++)
-            if (!done[i] && xs_batch_collect(conn[i], NULL, NULL)) {
+        for (i = 0; i < n_tx; i++)
+            if (!done[i] && xs_batch_collect(&conn[i], NULL, NULL)) {
                 first = first ? first : errno;
                 PV_ERR((int)st->domid, "xenstore write failed: %s",
                        strerror(errno));
@@ -428,30 +538,35 @@ static int write_tree_batched(struct xs_batch *conn[3],
         free_replies(names, n_names);
         if (fail || taken)
             goto abort;
-        for (i = 0; i < 2; i++) {
+        for (i = 0; i < n_tx; i++) {
             if (done[i])
                 continue;
-            xs_batch_queue_tx_end(conn[i], 0);
-            xs_batch_send(conn[i]);
+            xs_batch_queue_tx_end(&conn[i], 0);
+            xs_batch_send(&conn[i]);
         }
-        for (i = 0; i < 2; i++) {
+        for (i = 0; i < n_tx; i++) {
             if (done[i])
                 continue;
-            if (xs_batch_collect(conn[i], NULL, NULL) == 0)
+            if (xs_batch_collect(&conn[i], NULL, NULL) == 0) {
                 done[i] = 1;
-            else if ((err[i] = errno) != EAGAIN)
-                fail = 1;
-        }
-        if (fail) {
-            for (i = 0; i < 2; i++)
-                if (err[i] && err[i] != EAGAIN)
+            } else if ((err[i] = errno) != EAGAIN) {
+                if (!fail)
                     PV_ERR((int)st->domid,
                            "xenstore transaction commit failed: %s",
                            strerror(err[i]));
-            errno = err[0] && err[0] != EAGAIN ? err[0] : err[1];
+                first = first ? first : err[i];
+                fail = 1;
+            } else {
+                PV_DEBUG((int)st->domid,
+                         "xenstore transaction %d conflicted, redoing it", i);
+                left = 1;
+            }
+        }
+        if (fail) {
+            errno = first;
             return -1;
         }
-        if (done[0] && done[1])
+        if (!left)
             return 0;
     }
     PV_ERR((int)st->domid, "xenstore transaction kept conflicting");
@@ -460,9 +575,9 @@ static int write_tree_batched(struct xs_batch *conn[3],
 
 abort:
     /* whichever transactions did start are ended without effect */
-    for (i = 0; i < 2; i++)
-        if (!done[i] && conn[i]->tx)
-            xs_batch_tx_end(conn[i], 1);
+    for (i = 0; i < n_tx; i++)
+        if (!done[i] && conn[i].tx)
+            xs_batch_tx_end(&conn[i], 1);
     if (taken)
         return PV_DOM_XS_NAME_TAKEN;
     errno = first ? first : EIO;
@@ -478,13 +593,10 @@ void pv_dom_xs_conns_close(struct pv_dom_xs_conns *conns)
     conns->n = 0;
 }
 
-static int conns_open(struct pv_dom_xs_conns *conns)
+/* Open connections up to WANT (opening early lets xenstored accept them
+ * while the domain is built). */
+static int conns_open(struct pv_dom_xs_conns *conns, int want)
 {
-    const int want = sizeof(conns->c) / sizeof(conns->c[0]);
-
-    if (conns->n == want)
-        return 0;
-    pv_dom_xs_conns_close(conns);
     while (conns->n < want) {
         if (xs_batch_open(&conns->c[conns->n])) {
             pv_dom_xs_conns_close(conns);
@@ -493,6 +605,13 @@ static int conns_open(struct pv_dom_xs_conns *conns)
         conns->n++;
     }
     return 0;
+}
+
+#define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int plan_conns(const struct pv_dom_xs_conns *conns)
+{
+    return conns->ocaml ? N_OF(plan_ocaml) + 1 : N_OF(plan_c) + 1;
 }
 
 int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
@@ -504,9 +623,11 @@ int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
     struct tree t;
     int tries;
 
-    if (conns_open(conns) == 0) {
-        struct xs_batch *c[3] = { &conns->c[0], &conns->c[1], &conns->c[2] };
-        int r = write_tree_batched(c, p, st), e = errno;
+    if (conns_open(conns, plan_conns(conns)) == 0) {
+        int r = conns->ocaml ?
+            write_tree_batched(conns->c, plan_ocaml, N_OF(plan_ocaml), p, st) :
+            write_tree_batched(conns->c, plan_c, N_OF(plan_c), p, st);
+        int e = errno;
 
         pv_dom_xs_conns_close(&own);
         errno = e;
@@ -524,8 +645,8 @@ int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
                    strerror(errno));
             return -1;
         }
-        write_dom_tree(&b, p, st, &t);
-        write_aux_tree(&b, p, st, &t);
+        write_parts(&b, &plan_c[0], p, st, &t);
+        write_parts(&b, &plan_c[1], p, st, &t);
         if (b.failed) {
             xs_transaction_end(xsh, b.t, true);
             errno = b.failed;
@@ -544,6 +665,23 @@ int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
     PV_ERR((int)st->domid, "xenstore transaction kept conflicting");
     errno = EAGAIN;
     return -1;
+}
+
+int pv_dom_xs_plan_queue(int ocaml, int i, struct xs_batch *b,
+                         const struct pv_dom_params *p,
+                         const struct pv_dom_xs_state *st, int dom_listed)
+{
+    const struct tree_tx *plan = ocaml ? plan_ocaml : plan_c;
+    int n = ocaml ? N_OF(plan_ocaml) : N_OF(plan_c);
+    struct xsb b_ = { .raw = b };
+    struct tree t;
+
+    if (i < 0 || i >= n)
+        return -1;
+    tree_init(&t, p, st);
+    t.dom_listed = dom_listed;
+    write_parts(&b_, &plan[i], p, st, &t);
+    return n;
 }
 
 int pv_dom_xs_name_taken(struct xs_handle *xsh, const char *name, uint32_t skip)
@@ -615,15 +753,22 @@ int pv_dom_xs_precheck(struct xs_handle *xsh, struct pv_dom_xs_conns *conns,
     int named;
 
     snprintf(pool, sizeof(pool), "/local/pool/%u/name", poolid);
-    if (conns_open(conns) == 0) {
+    conns->ocaml = 0;
+    if (conns_open(conns, 1) == 0) {
         xs_batch_read(&conns->c[0], "/tool/xenstored/domid");
         xs_batch_read(&conns->c[0], "/tool/xenconsoled/domid");
         xs_batch_read(&conns->c[0], pool);
-        if (xs_batch_flush(&conns->c[0], &rep, &n) == 0 && n == 3) {
+        /* oxenstored writes its own path there, the C one nothing */
+        xs_batch_read(&conns->c[0], "/tool/xenstored");
+        if (xs_batch_flush(&conns->c[0], &rep, &n) == 0 && n == 4) {
             *store_domid = rep[0] ? (uint32_t)strtoul(rep[0], NULL, 10) : 0;
             *console_domid = rep[1] ? (uint32_t)strtoul(rep[1], NULL, 10) : 0;
             named = rep[2] != NULL;
+            conns->ocaml = rep[3] && strstr(rep[3], "oxenstored") != NULL;
             free_replies(rep, n);
+            /* the rest now, so xenstored accepts them during the build */
+            if (conns_open(conns, plan_conns(conns)))
+                conns->ocaml = 0;   /* libxenstore from here on */
             return named ? 0 : -1;
         }
         free_replies(rep, n);

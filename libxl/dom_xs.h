@@ -10,12 +10,14 @@
 /* The xenstored connections one create keeps from its first xenstore
  * request to its tree: xenstored serves one request per connection in
  * each pass of its main loop, and each pass costs about as much as a
- * request (more with many domains connected), so the tree's two halves
- * and the name check go side by side on three.  n is 0 without
+ * request (more with many domains connected), so the tree's transactions
+ * and the name check go side by side: three connections for the C
+ * xenstored, four for oxenstored (OCAML; dom_xs.c says why).  n is 0 without
  * xenstored's socket (libxenstore is used then). */
 struct pv_dom_xs_conns {
-    struct xs_batch c[3];
+    struct xs_batch c[4];
     int n;
+    int ocaml;
 };
 
 void pv_dom_xs_conns_close(struct pv_dom_xs_conns *conns);
@@ -49,6 +51,15 @@ int pv_dom_xs_write(struct xs_handle *xsh, const struct pv_dom_params *p,
 int pv_dom_xs_precheck(struct xs_handle *xsh, struct pv_dom_xs_conns *conns,
                        uint32_t poolid, uint32_t *store_domid,
                        uint32_t *console_domid);
+
+/* For the unit tests: queue transaction I of the plan for oxenstored
+ * (OCAML) or the C xenstored on B without sending it, as when the listing
+ * of /local/domain did (DOM_LISTED) or did not show the domain's own
+ * directory.  Returns the plan's number of transactions, or -1 if I is
+ * out of range. */
+int pv_dom_xs_plan_queue(int ocaml, int i, struct xs_batch *b,
+                         const struct pv_dom_params *p,
+                         const struct pv_dom_xs_state *st, int dom_listed);
 
 /* True if some domain other than SKIP is named NAME (xenstore's view). */
 int pv_dom_xs_name_taken(struct xs_handle *xsh, const char *name,
