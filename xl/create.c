@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,18 @@ int main_create(int argc, char **argv)
                 "pvstack (use xl -N create to check a config)\n");
         rc = 1;
         goto out;
+    }
+    /* From here xl mostly waits for xenstored, which answers a burst of
+     * requests one reply at a time.  Woken by each, xl would preempt
+     * xenstored on a dom0 with one vCPU, read one reply and sleep again:
+     * two context switches per request.  SCHED_BATCH keeps the default
+     * priority but gives up wakeup preemption, so xl reads the replies in
+     * bulk (the tree costs ~12% less in the sandbox, docs/benchmarks.md).
+     * The monitor goes back to the normal class. */
+    {
+        struct sched_param sp = { 0 };
+
+        sched_setscheduler(0, SCHED_BATCH, &sp);
     }
     rc = xl_create_real(&d, &o);
 out:
