@@ -1,8 +1,8 @@
 # bench/create: `xl create -p` + `xl destroy`, ours against Debian's xl on
 # the same sandbox boot (a sandbox job: tools/sandbox run bench/create/run.sh).
-# Cases: the tiny PV kernel (32 MB) and the Linux guest fixture (66 MB ELF
-# vmlinux + initramfs, 128 MB), then the tiny kernel with 20 other domains
-# running.  Kernels are copied to /tmp first so both tools read them from
+# Cases: the Linux guest fixture (66 MB ELF vmlinux + initramfs, 128 MB),
+# the tiny PV kernel (32 MB), the tiny kernel with 20 other domains
+# running, and the tiny kernel again once they are gone.  Kernels are copied to /tmp first so both tools read them from
 # memory, not over the 9p share.  Prints medians of N runs (wall clock,
 # process start to exit; 11 by default, the host is shared and noisy),
 # the fastest run of each, and our own per-step breakdown from `xl -v`.
@@ -93,9 +93,14 @@ measure() {
         >> /results/create-runs.txt
 }
 
-echo "== bench/create: median of $N, sandbox Xen 4.17 under QEMU TCG"
-measure $W/tiny.cfg "tiny PV (32 MB)"
+xsd=$(xenstore-read /tool/xenstored 2>/dev/null)   # empty: the C xenstored
+echo "== bench/create: median of $N, sandbox Xen 4.17 under QEMU TCG, ${xsd:+$(basename "$xsd")}${xsd:-xenstored (C)}"
+# The Linux guest first: tiny creates measured after it and the 20 others
+# ran 10-20 % slower for both tools (docs/benchmarks.md, session 6), so the
+# tiny base and the case with 20 others are measured next to each other.
 measure $W/linux.cfg "Linux guest (128 MB)"
+measure $W/tiny.cfg "tiny PV (32 MB)"
+base_ours=$(median < $W/ours.c); base_debian=$(median < $W/debian.c)
 i=0
 while [ $i -lt $OTHERS ]; do
     sed "s/\"bench\"/\"other$i\"/" $W/tiny.cfg > $W/o$i.cfg
@@ -103,5 +108,18 @@ while [ $i -lt $OTHERS ]; do
     i=$((i + 1))
 done
 measure $W/tiny.cfg "tiny PV, $OTHERS others"
+more_ours=$(median < $W/ours.c); more_debian=$(median < $W/debian.c)
 i=0
 while [ $i -lt $OTHERS ]; do "$OURS" destroy other$i; i=$((i + 1)); done
+# The host's load drifts over the minutes between the first case and the
+# third, so the base is measured again after the others are gone, and the
+# growth is taken against the mean of both.
+sleep 2
+measure $W/tiny.cfg "tiny PV (32 MB), again"
+for t in ours debian; do
+    eval "b1=\$base_$t m=\$more_$t"
+    b2=$(median < $W/$t.c)
+    awk -v t=$t -v b1="$b1" -v b2="$b2" -v m="$m" -v n="$OTHERS" 'BEGIN {
+        printf "growth   %-8s with %d others: %.1f / %.1f ms = %.2f; against the mean of both bases (%.1f, %.1f): %.2f\n",
+               t, n, m, b1, m / b1, b1, b2, m / ((b1 + b2) / 2) }'
+done
