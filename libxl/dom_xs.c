@@ -3,9 +3,9 @@
  * libxl__device_console_add), so xenconsoled, the guest and Debian's xl find
  * what they expect.  libxl uses three transactions, one per step; the guest
  * cannot run before we unpause it, so the split does not matter to it, and
- * ours follows what costs xenstored least: the domain's own directory in one
- * transaction, everything else in another, side by side on two
- * connections (write_tree_batched). */
+ * ours follows what costs the running xenstored least (plan_c, plan_ocaml):
+ * transactions that never conflict, side by side on connections of their
+ * own (write_tree_batched). */
 #include "libxl/dom_xs.h"
 #include "libxl/log.h"
 #include "libxl/xs_batch.h"
