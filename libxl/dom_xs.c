@@ -192,6 +192,19 @@ static void part_dom_dir(struct xsb *b, const struct pv_dom_params *p,
     xsb_mknod(b, t->rwperm, 1, "%s", t->dom);
 }
 
+/* DIR/NAME for each of the N names, each inheriting DIR's permissions. */
+static void mknods_inherit(struct xsb *b, const char *dir,
+                           const char *const *names, unsigned n)
+{
+    char path[256];
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        xsb_mknod_inherit(b, path);
+    }
+}
+
 /* The directories the guest owns.  A node made by mkdir or write inherits
  * its parent's permissions, so where libxl makes several sibling
  * directories and gives each the same permissions (mkdir, set, mkdir, set,
@@ -205,15 +218,10 @@ static void part_guest_dirs(struct xsb *b, const struct pv_dom_params *p,
     static const char *const dom_rw[] = {
         "data", "drivers", "feature", "attr", "error",
     };
-    char path[256];
-    unsigned i;
 
     (void)p;
     (void)st;
-    for (i = 0; i < sizeof(dom_rw) / sizeof(dom_rw[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", t->dom, dom_rw[i]);
-        xsb_mknod_inherit(b, path);
-    }
+    mknods_inherit(b, t->dom, dom_rw, sizeof(dom_rw) / sizeof(dom_rw[0]));
 }
 
 /* control/: the keys the guest answers in are its own, so they are made
@@ -228,15 +236,12 @@ static void part_control(struct xsb *b, const struct pv_dom_params *p,
         "sysrq",
     };
     char path[256];
-    unsigned i;
 
     (void)p;
     (void)st;
-    for (i = 0; i < sizeof(control_rw) / sizeof(control_rw[0]); i++) {
-        snprintf(path, sizeof(path), "%s/control/%s", t->dom, control_rw[i]);
-        xsb_mknod_inherit(b, path);
-    }
     snprintf(path, sizeof(path), "%s/control", t->dom);
+    mknods_inherit(b, path, control_rw,
+                   sizeof(control_rw) / sizeof(control_rw[0]));
     xsb_set_perms(b, t->roperm, 2, path);
     xsb_set_perms(b, t->roperm, 2, t->dom);
     xsb_write(b, "1", "%s/control/platform-feature-multiprocessor-suspend",
