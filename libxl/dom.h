@@ -78,6 +78,12 @@ struct pv_hv {
     struct xs_handle *xsh;
 };
 int pv_hv_open(struct pv_hv *hv);
+
+/* The calling process's scheduling class: SCHED_BATCH while it mostly
+ * waits for xenstored's replies to bursts of requests (xl create), or
+ * back to the normal class (the monitor, an interactive console).  Best
+ * effort: a refusal changes only how fast things go. */
+void pv_sched_batch(int on);
 void pv_hv_close(struct pv_hv *hv);
 
 /* Host-wide lock (the file xl uses, /var/lock/xl), held around the steps

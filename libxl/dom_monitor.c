@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,11 +252,7 @@ static int monitor_main(void *arg)
 
     /* the creator may have run as SCHED_BATCH (xl/create.c); a restart
      * the monitor carries out is not a burst to batch */
-    {
-        struct sched_param sp = { 0 };
-
-        sched_setscheduler(0, SCHED_OTHER, &sp);
-    }
+    pv_sched_batch(0);
     mkdir(XEN_LOG_DIR, 0755);
     snprintf(logpath, sizeof(logpath), XEN_LOG_DIR "/xl-%s.log", ms->p.name);
     fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,13 @@
 #include <unistd.h>
 #include <xenctrl.h>
 #include <xenstore.h>
+
+void pv_sched_batch(int on)
+{
+    struct sched_param sp = { 0 };
+
+    sched_setscheduler(0, on ? SCHED_BATCH : SCHED_OTHER, &sp);
+}
 
 void pv_dom_params_init(struct pv_dom_params *p)
 {

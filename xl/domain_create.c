@@ -18,7 +18,6 @@
 #include "libxl/log.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +37,7 @@ int xl_console_exec(uint32_t domid, const char *type, int num)
     snprintf(d, sizeof(d), "%u", domid);
     snprintf(n, sizeof(n), "%d", num);
     pv_late_release();  /* the monitor may start once we are the console */
-    {   /* an interactive console is no batch job (xl/create.c) */
-        struct sched_param sp = { 0 };
-
-        sched_setscheduler(0, SCHED_OTHER, &sp);
-    }
+    pv_sched_batch(0);  /* an interactive console is no batch job */
     execl(path, path, d, "--num", n, "--type", type, (char *)NULL);
     fprintf(stderr, "xl: cannot run %s: %s\n", path, strerror(errno));
     return 1;

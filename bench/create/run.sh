@@ -2,8 +2,9 @@
 # the same sandbox boot (a sandbox job: tools/sandbox run bench/create/run.sh).
 # Cases: the Linux guest fixture (66 MB ELF vmlinux + initramfs, 128 MB),
 # the tiny PV kernel (32 MB), the tiny kernel with 20 other domains
-# running, and the tiny kernel again once they are gone.  Kernels are copied to /tmp first so both tools read them from
-# memory, not over the 9p share.  Prints medians of N runs (wall clock,
+# running, and the tiny kernel again once they are gone.  Kernels are
+# copied to /tmp first so both tools read them from memory, not over the
+# 9p share.  Prints medians of N runs (wall clock,
 # process start to exit; 11 by default, the host is shared and noisy),
 # the fastest run of each, and our own per-step breakdown from `xl -v`.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"   # lib.sh: stamp
@@ -111,9 +112,9 @@ measure $W/tiny.cfg "tiny PV, $OTHERS others"
 more_ours=$(median < $W/ours.c); more_debian=$(median < $W/debian.c)
 i=0
 while [ $i -lt $OTHERS ]; do "$OURS" destroy other$i; i=$((i + 1)); done
-# The host's load drifts over the minutes between the first case and the
-# third, so the base is measured again after the others are gone, and the
-# growth is taken against the mean of both.
+# The host's load drifts, so the base is measured again after the others
+# are gone; the growth is printed against the base just before them and
+# against the mean of both.
 sleep 2
 measure $W/tiny.cfg "tiny PV (32 MB), again"
 for t in ours debian; do
